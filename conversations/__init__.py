@@ -1,0 +1,16 @@
+"""The flows, one module each. `register` adds them to the application in order."""
+from __future__ import annotations
+
+from telegram.ext import Application, TypeHandler
+from telegram import Update
+
+from conversations import account, fallback, gatekeeper, onboarding
+
+
+def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, gatekeeper.load_person), group=-1)
+    # One group: the first handler that matches wins, so the fallbacks come last.
+    for handler in onboarding.HANDLERS + account.HANDLERS + fallback.HANDLERS:
+        application.add_handler(handler, group=0)
+    application.add_handler(TypeHandler(Update, gatekeeper.mark_processed), group=99)
+    application.add_error_handler(fallback.report_error)

@@ -1,0 +1,61 @@
+"""The one place that wires the application: builder, services, handlers, scheduled tick."""
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+import conversations
+from bot import outbox
+from bot.commands import publish_default_menus
+from bot.context import BotContext
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def file_url_for(api_url: str) -> str:
+    """Telegram serves files at /file/bot<token>/… beside /bot<token>/…"""
+    if api_url.endswith("/bot"):
+        return api_url[: -len("/bot")] + "/file/bot"
+    return api_url.rstrip("/") + "/file/bot"
+
+
+def build_application(services: Services, *, token: str | None = None, api_url: str | None = None) -> Application:
+    settings = services.settings
+    api_url = api_url or settings.telegram_api_url
+    application = (
+        ApplicationBuilder()
+        .token(token or settings.telegram_bot_token)
+        .base_url(api_url)
+        .base_file_url(file_url_for(api_url))
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(False)  # conversations assume one update at a time
+        .post_init(start_services)
+        .build()
+    )
+    application.bot_data["services"] = services
+    conversations.register(application)
+    return application
+
+
+async def start_services(application: Application) -> None:
+    """What `post_init` does; tests that drive the application themselves call it too."""
+    services: Services = application.bot_data["services"]
+    await publish_default_menus(application.bot, services.settings.default_language)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _tick_job, interval=services.settings.tick_seconds, first=services.settings.tick_seconds,
+            name="tick")
+
+
+async def _tick_job(context: BotContext) -> None:
+    await tick(context.application)
+
+
+async def tick(application: Application) -> int:
+    """Turn rows that are due into work. Returns the number of messages sent."""
+    services: Services = application.bot_data["services"]
+    async with services.tick_lock:
+        return await outbox.send_due(services, application.bot)

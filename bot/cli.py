@@ -1,0 +1,242 @@
+"""`binome`: the command line for operators and coordinators.
+
+Texts are shown in DEFAULT_LANGUAGE (French unless set otherwise).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.i18n import Translator, available_languages, load_all, translator
+from bot.settings import Settings, settings_or_exit
+from storage import db
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = settings_or_exit()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    load_all()
+    tr = translator(settings.default_language, settings.default_timezone)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args, settings, tr) or 0
+    except db.DatabaseBehind as exc:
+        print(tr("binome: {problem}").format(problem=str(exc)), file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="binome", description="Binôme: keeps mentoring pairs going.")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the bot (long polling, or a webhook if WEBHOOK_URL is set)")
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser("demo", help="the bot against the local Bot API, with a scripted onboarding")
+    demo.add_argument("--database", help="where to keep the demo database (default: a fresh temporary file)")
+    demo.set_defaults(handler=_demo)
+
+    start = commands.add_parser("start", help="`run` when TELEGRAM_BOT_TOKEN is set, otherwise `demo`")
+    start.set_defaults(handler=_start)
+
+    database = commands.add_parser("db", help="database schema").add_subparsers(metavar="ACTION")
+    upgrade = database.add_parser("upgrade", help="create or upgrade the database")
+    upgrade.set_defaults(handler=_db_upgrade)
+    current = database.add_parser("current", help="show the schema revision")
+    current.set_defaults(handler=_db_current)
+
+    programme = commands.add_parser("program", aliases=["programme"], help="programmes").add_subparsers(
+        metavar="ACTION")
+    create = programme.add_parser("create", help="create a programme")
+    create.add_argument("name")
+    create.add_argument("--timezone", default=None, help="IANA time zone (default: DEFAULT_TIMEZONE)")
+    create.add_argument("--language", default=None, choices=available_languages(),
+                        help="language of the programme (default: DEFAULT_LANGUAGE)")
+    create.add_argument("--duration-months", type=int, default=6)
+    create.add_argument("--meetings-per-month", type=int, default=2)
+    create.add_argument("--vocabulary", choices=("mentor", "tuteur"), default="mentor",
+                        help="say mentor/mentee, or tuteur/tutoré (workplace tutoring)")
+    create.set_defaults(handler=_programme_create)
+    listing = programme.add_parser("list", help="list the programmes")
+    listing.set_defaults(handler=_programme_list)
+
+    importing = commands.add_parser("import", help="import participants and binômes from a CSV file")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--program", "--programme", dest="programme")
+    importing.set_defaults(handler=_import)
+
+    invite = commands.add_parser("invite", help="print an invitation link for everyone not yet linked")
+    invite.add_argument("--program", "--programme", dest="programme")
+    invite.add_argument("--bot-username", help="the bot's @username (default: asked from the Bot API)")
+    invite.set_defaults(handler=_invite)
+    return parser
+
+
+def _engine(settings: Settings, *, check: bool = True):
+    engine = db.make_engine(settings.effective_database_url)
+    if check:
+        db.ensure_up_to_date(engine)
+    return engine
+
+
+def _db_upgrade(args, settings: Settings, tr: Translator) -> int:
+    engine = _engine(settings, check=False)
+    db.upgrade(engine)
+    print(tr("The database is up to date (revision {revision}).").format(revision=db.current_revision(engine)))
+    return 0
+
+
+def _db_current(args, settings: Settings, tr: Translator) -> int:
+    engine = _engine(settings, check=False)
+    print(tr("Database revision: {current}; code revision: {head}.").format(
+        current=db.current_revision(engine) or "-", head=db.head_revision()))
+    return 0
+
+
+def _programme_create(args, settings: Settings, tr: Translator) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from storage.programmes import ProgrammeError, create_programme
+
+    timezone = args.timezone or settings.default_timezone
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(tr("Unknown time zone: {timezone} (e.g. Europe/Paris, Europe/Brussels).").format(timezone=timezone),
+              file=sys.stderr)
+        return 2
+    with db.session_scope(_engine(settings)) as session:
+        try:
+            programme = create_programme(
+                session=session, name=args.name, now=SystemClock().now(), timezone=timezone,
+                language=args.language or settings.default_language, duration_months=args.duration_months,
+                meetings_per_month=args.meetings_per_month, vocabulary=args.vocabulary)
+        except ProgrammeError as exc:
+            print(tr("Cannot create the programme: {reason}.").format(reason=str(exc)), file=sys.stderr)
+            return 2
+        print(tr("Programme «{name}» created ({timezone}, {language}, {months} months, {meetings} meetings a "
+                 "month).").format(name=programme.name, timezone=programme.timezone, language=programme.language,
+                                   months=programme.duration_months, meetings=programme.meetings_per_month))
+        print(tr("Next: binome import FILE.csv --program \"{name}\"").format(name=programme.name))
+    return 0
+
+
+def _programme_list(args, settings: Settings, tr: Translator) -> int:
+    from sqlmodel import select
+
+    from storage.models import Programme
+    from storage.participants import programme_counts
+
+    with db.session_scope(_engine(settings)) as session:
+        programmes = session.exec(select(Programme).order_by(Programme.name)).all()
+        if not programmes:
+            print(tr("No programme yet: create one with `binome program create NAME`."))
+        for programme in programmes:
+            counts = programme_counts(session=session, programme_id=programme.id)
+            print(tr("«{name}»: {binomes} binômes, {joined} of {participants} participants joined").format(
+                name=programme.name, binomes=counts.binomes, joined=counts.joined,
+                participants=counts.participants))
+    return 0
+
+
+def _import(args, settings: Settings, tr: Translator) -> int:
+    from storage.importer import import_participants
+    from storage.programmes import ProgrammeError, find_programme
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(tr("Cannot read {file}: {reason}").format(file=args.file, reason=exc.strerror), file=sys.stderr)
+        return 2
+    with db.session_scope(_engine(settings)) as session:
+        try:
+            programme = find_programme(session=session, name=args.programme)
+        except ProgrammeError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        report = import_participants(session=session, programme=programme, data=data, now=SystemClock().now())
+        print(report.render(tr))
+        if not report.ok:
+            session.rollback()
+            return 1
+    return 0
+
+
+def _invite(args, settings: Settings, tr: Translator) -> int:
+    from bot.vocabulary import term
+    from storage.invite_links import invitation_lines
+    from storage.programmes import ProgrammeError, find_programme
+
+    username = args.bot_username or _ask_bot_username(settings, tr)
+    if not username:
+        return 2
+    with db.session_scope(_engine(settings)) as session:
+        try:
+            programme = find_programme(session=session, name=args.programme)
+        except ProgrammeError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        lines = invitation_lines(session=session, programme=programme, bot_username=username.lstrip("@"),
+                                 now=SystemClock().now(), valid_days=settings.invitation_days)
+        if not lines:
+            print(tr("Everyone in «{name}» has joined: no invitation to send.").format(name=programme.name))
+        for line in lines:
+            print(f"{line.name}\t{term(tr, programme, line.role)}\t{line.link}")
+    return 0
+
+
+def _ask_bot_username(settings: Settings, tr: Translator) -> str | None:
+    if not settings.telegram_bot_token:
+        print(tr("TELEGRAM_BOT_TOKEN is not set: give the bot's username with --bot-username."), file=sys.stderr)
+        return None
+    from telegram import Bot
+
+    from bot.app import file_url_for
+
+    async def get_me() -> str:
+        async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url,
+                       base_file_url=file_url_for(settings.telegram_api_url)) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(get_me())
+    except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
+        print(tr("Cannot ask Telegram for the bot's username ({error}): use --bot-username.").format(
+            error=type(exc).__name__), file=sys.stderr)
+        return None
+
+
+def _run(args, settings: Settings, tr: Translator) -> int:
+    from bot.runner import run_bot
+
+    if not settings.telegram_bot_token:
+        print(tr("binome: invalid setting TELEGRAM_BOT_TOKEN: missing (create a bot with @BotFather, or try "
+                 "`binome demo`)"), file=sys.stderr)
+        return 2
+    return run_bot(settings, _engine(settings))
+
+
+def _demo(args, settings: Settings, tr: Translator) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(settings, database=getattr(args, "database", None)))
+
+
+def _start(args, settings: Settings, tr: Translator) -> int:
+    if settings.telegram_bot_token:
+        db.upgrade(_engine(settings, check=False))
+        return _run(args, settings, tr)
+    print(tr("No TELEGRAM_BOT_TOKEN: starting the demo against the local Bot API."))
+    return _demo(args, settings, tr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Command menus, per role and per language (setMyCommands with scopes and language_code)."""
+from __future__ import annotations
+
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+
+from bot.i18n import N_, Translator, available_languages, translator
+from storage.models import Participant, Role
+
+START = ("start", N_("Start, or resume after /stop"))
+HELP = ("help", N_("What I can do for you"))
+LANGUAGE = ("language", N_("Change my language"))
+STOP = ("stop", N_("Pause my messages"))
+PROGRAMME = ("programme", N_("Where the programme stands"))
+
+FOR_NEWCOMERS = (START, HELP)
+BY_ROLE = {
+    Role.MENTEE: (HELP, LANGUAGE, STOP, START),
+    Role.MENTOR: (HELP, LANGUAGE, STOP, START),
+    Role.COORDINATOR: (PROGRAMME, HELP, LANGUAGE, STOP, START),
+}
+
+
+def _commands(tr: Translator, entries) -> list[BotCommand]:
+    return [BotCommand(name, tr.gettext(description)) for name, description in entries]
+
+
+async def publish_default_menus(bot: Bot, default_language: str) -> None:
+    """The menu people see before they have joined, in each language we speak."""
+    scope = BotCommandScopeAllPrivateChats()
+    await bot.set_my_commands(_commands(translator(default_language), FOR_NEWCOMERS), scope=scope)
+    for language in available_languages():
+        await bot.set_my_commands(_commands(translator(language), FOR_NEWCOMERS), scope=scope,
+                                  language_code=language)
+
+
+async def publish_menu_for(bot: Bot, participant: Participant, tr: Translator) -> None:
+    """The participant's own menu, for their role, in their language."""
+    if participant.telegram_chat_id is None:
+        return
+    await bot.set_my_commands(_commands(tr, BY_ROLE[Role(participant.role)]),
+                              scope=BotCommandScopeChat(participant.telegram_chat_id))

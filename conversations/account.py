@@ -1,0 +1,110 @@
+"""/help, /language, /stop and, for coordinators, /programme."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ChatMemberHandler, CommandHandler
+
+from bot.commands import BY_ROLE, FOR_NEWCOMERS
+from bot.context import BotContext
+from conversations.onboarding import ask_language
+from storage.models import Participant, ParticipantStatus, Programme, Role
+from storage.participants import coordinators_of, mark_unreachable, pause, programme_counts, resume
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """/help: what this person can do, and who their coordinator is."""
+    _ = context._
+    participant = context.participant
+    if participant is None or participant.onboarded_at is None:
+        lines = [_("I am Binôme, the assistant of mentoring programmes. To join, open the personal link "
+                   "your coordinator sent you.")]
+        lines += [f"/{name} – {_(description)}" for name, description in FOR_NEWCOMERS]
+        await update.effective_message.reply_text("\n".join(lines))
+        return
+    lines = [_("Here is what you can do:")]
+    lines += [f"/{name} – {_(description)}" for name, description in BY_ROLE[Role(participant.role)]]
+    with context.services.session() as session:
+        names = [c.first_name for c in coordinators_of(session=session, programme_id=participant.programme_id)
+                 if c.id != participant.id]
+    if names:
+        lines += ["", _("A question about the programme? Your coordinator: {names}.").format(names=", ".join(names))]
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+async def change_language(update: Update, context: BotContext) -> None:
+    """/language: the language buttons again."""
+    if context.participant is None or context.participant.onboarded_at is None:
+        await show_help(update, context)
+        return
+    await ask_language(update, context, context.participant, context.tr, preselect=context.participant.language)
+
+
+async def stop(update: Update, context: BotContext) -> None:
+    """/stop: pause every message until /start."""
+    if context.participant is None:
+        await show_help(update, context)
+        return
+    with context.services.session() as session:
+        participant = session.get(Participant, context.participant.id)
+        paused = pause(session=session, participant=participant, now=context.services.now())
+    _ = context._
+    if paused:
+        await update.effective_message.reply_text(_(
+            "Done: I will not send you anything until you send /start. Your binôme and your coordinator "
+            "stay as they are."))
+    else:
+        await update.effective_message.reply_text(_("My messages are already paused. Send /start to resume."))
+
+
+async def show_programme(update: Update, context: BotContext) -> None:
+    """/programme (coordinators): who has joined, in numbers and names of those still to join."""
+    participant = context.participant
+    _ = context._
+    if participant is None or participant.role != Role.COORDINATOR:
+        await update.effective_message.reply_text(_("This command is for coordinators. /help shows yours."))
+        return
+    with context.services.session() as session:
+        programme = session.get(Programme, participant.programme_id)
+        counts = programme_counts(session=session, programme_id=programme.id)
+        waiting = session.query(Participant).filter(
+            Participant.programme_id == programme.id, Participant.role != Role.COORDINATOR,
+            Participant.telegram_user_id.is_(None)).order_by(Participant.last_name).all()
+    lines = [
+        "«{}»".format(programme.name),
+        _("{binomes} binômes; {joined} of {participants} participants have joined.").format(
+            binomes=counts.binomes, joined=counts.joined, participants=counts.participants),
+    ]
+    declined = [p for p in waiting if p.status == ParticipantStatus.DECLINED]
+    pending = [p for p in waiting if p.status != ParticipantStatus.DECLINED]
+    if pending:
+        lines += ["", _("Not joined yet:")] + [f"• {p.display_name}" for p in pending[:30]]
+        if len(pending) > 30:
+            lines.append(_("…and {count} more (see `binome invite`).").format(count=len(pending) - 30))
+    if declined:
+        lines += ["", _("Declined the processing of their data:")] + [f"• {p.display_name}" for p in declined]
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+async def track_membership(update: Update, context: BotContext) -> None:
+    """A user blocked or unblocked the bot in a private chat."""
+    participant = context.participant
+    if participant is None:
+        return
+    status = update.my_chat_member.new_chat_member.status
+    with context.services.session() as session:
+        fresh = session.get(Participant, participant.id)
+        now = context.services.now()
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            mark_unreachable(session=session, participant=fresh, now=now)
+        elif fresh.status == ParticipantStatus.UNREACHABLE:
+            resume(session=session, participant=fresh, now=now, reason="participant.reachable")
+
+
+HANDLERS = [
+    CommandHandler("help", show_help),
+    CommandHandler("language", change_language),
+    CommandHandler("stop", stop),
+    CommandHandler("programme", show_programme),
+    ChatMemberHandler(track_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+]

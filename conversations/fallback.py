@@ -1,0 +1,54 @@
+"""Last in line: anything no other handler took gets a clear, polite answer."""
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button from an old message, or forged data: say so, change nothing."""
+    await update.callback_query.answer(context._("This button is no longer valid."))
+
+
+async def anything_else(update: Update, context: BotContext) -> None:
+    """Text, stickers, photos, voice, unknown commands."""
+    _ = context._
+    message = update.effective_message
+    participant = context.participant
+    if participant is None:
+        text = _("Hello! I am Binôme, the assistant of mentoring programmes. To join, open the personal link "
+                 "your coordinator sent you.")
+    elif message.text and message.text.startswith("/"):
+        text = _("I do not know this command. /help lists what you can do.")
+    elif message.text:
+        text = _("I cannot read free text yet: please use the buttons and the commands. /help lists them.")
+    else:
+        text = _("I can only read text and buttons. /help lists what you can do.")
+    await message.reply_text(text)
+
+
+async def report_error(update: object, context: BotContext) -> None:
+    """One error handler: log the update id and the error type, never personal data; apologise."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
+              exc_info=(type(context.error), context.error, context.error.__traceback__))
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await context.bot.send_message(update.effective_chat.id, context._(
+                "Sorry, something went wrong on my side. Please try again in a moment."))
+        except Exception as exc:  # noqa: BLE001 - the apology is best effort
+            log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
+
+
+HANDLERS = [
+    CallbackQueryHandler(stale_button),
+    MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, anything_else),
+]

@@ -1,0 +1,66 @@
+"""Runs before every other handler (group -1): who is writing, in which language; private chats only."""
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+from bot.i18n import pick_language, translator
+from storage.invitations import participant_by_telegram
+from storage.models import ParticipantStatus, ProcessedUpdate, Programme
+from storage.participants import resume
+
+log = logging.getLogger(__name__)
+
+
+async def load_person(update: Update, context: BotContext) -> None:
+    """Load the participant and their language; skip re-delivered updates; keep out of groups."""
+    settings = context.services.settings
+    user = update.effective_user
+    with context.services.session() as session:
+        if session.get(ProcessedUpdate, update.update_id) is not None:
+            raise ApplicationHandlerStop  # Telegram re-delivered an update we already handled
+        participant = participant_by_telegram(session=session, telegram_user_id=user.id) if user else None
+        if participant is not None:
+            programme = session.get(Programme, participant.programme_id)
+            context.tr = translator(pick_language(participant.language, programme.language),
+                                    participant.timezone or programme.timezone)
+            if participant.status == ParticipantStatus.UNREACHABLE and update.my_chat_member is None:
+                # They wrote to us, so Telegram delivers again.
+                resume(session=session, participant=participant, now=context.services.now(),
+                       reason="participant.reachable")
+        elif user is not None:
+            context.tr = translator(pick_language(user.language_code, default=settings.default_language),
+                                    settings.default_timezone)
+        context.participant = participant
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        await _leave_group(update, context)
+        raise ApplicationHandlerStop
+
+
+async def _leave_group(update: Update, context: BotContext) -> None:
+    """Binôme speaks one to one: explain once, then leave the group."""
+    member = update.my_chat_member
+    if member is not None and member.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        return  # we were removed: nothing to say
+    _ = context._
+    chat_id = update.effective_chat.id
+    try:
+        await context.bot.send_message(chat_id, _(
+            "Hello! I only work in private chats, one to one, to protect what each person tells me. "
+            "Write to me directly with your personal link. I am leaving this group."))
+        await context.bot.leave_chat(chat_id)
+    except TelegramError as exc:
+        log.info("could not leave a group chat: %s", type(exc).__name__)
+
+
+async def mark_processed(update: Update, context: BotContext) -> None:
+    """Runs last (group 99): remember the update id so a re-delivery changes nothing."""
+    with context.services.session() as session:
+        if session.get(ProcessedUpdate, update.update_id) is None:
+            session.add(ProcessedUpdate(update_id=update.update_id, at=context.services.now()))

@@ -1,0 +1,239 @@
+"""/start with an invitation token: consent, language, then the binôme is introduced."""
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import outbox
+from bot.commands import publish_menu_for
+from bot.context import BotContext
+from bot.i18n import Translator, available_languages, language_name, pick_language, translator
+from bot.vocabulary import term
+from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token
+from storage.models import Participant, ParticipantStatus, Programme, Role
+from storage.participants import partner_of, programme_counts, resume, set_language
+
+CONSENT_PATTERN = r"^consent:(\d+):([yn])$"
+LANGUAGE_PATTERN = r"^lang:([a-z]{2,3})$"
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start [token]: join with an invitation link, or resume after /stop."""
+    if context.args:
+        await _start_with_token(update, context, context.args[0])
+    else:
+        await _start_without_token(update, context)
+
+
+async def _start_with_token(update: Update, context: BotContext, token: str) -> None:
+    user = update.effective_user
+    if not looks_like_token(token):
+        await update.effective_message.reply_text(_refusal(context.tr, Claim.UNKNOWN))
+        return
+    with context.services.session() as session:
+        result = claim_invitation(session=session, token=token, telegram_user_id=user.id,
+                                  now=context.services.now())
+        if result.outcome == Claim.OK:
+            participant, programme = result.participant, result.programme
+            tr = translator(pick_language(participant.language, user.language_code, programme.language),
+                            participant.timezone or programme.timezone)
+            text = _consent_text(tr, participant, programme)
+            invitation_id = result.invitation.id
+    if result.outcome == Claim.WELCOME_BACK:
+        await _start_without_token(update, context)
+    elif result.outcome != Claim.OK:
+        await update.effective_message.reply_text(_refusal(context.tr, result.outcome))
+    else:
+        keyboard = InlineKeyboardMarkup([[
+            InlineKeyboardButton(tr("✅ I agree"), callback_data=f"consent:{invitation_id}:y"),
+            InlineKeyboardButton(tr("❌ I don't agree"), callback_data=f"consent:{invitation_id}:n"),
+        ]])
+        await update.effective_message.reply_text(text, reply_markup=keyboard)
+
+
+def _refusal(tr: Translator, outcome: Claim) -> str:
+    texts = {
+        Claim.UNKNOWN: tr("This link does not work. Check that you opened the whole link your coordinator "
+                          "sent you, or ask them for a new one."),
+        Claim.EXPIRED: tr("This link has expired. Ask your coordinator for a new one."),
+        Claim.USED: tr("This link has already been used. If it was not you, please tell your coordinator."),
+        Claim.IN_USE: tr("Someone else is already using this link. If it was not you, please tell your "
+                         "coordinator."),
+        Claim.OTHER_PROFILE: tr("Your Telegram account is already linked to another profile in Binôme. "
+                                "Please ask your coordinator."),
+    }
+    return texts[outcome]
+
+
+def _consent_text(tr: Translator, participant: Participant, programme: Programme) -> str:
+    hello = tr("Hello {first_name}! I am Binôme, the assistant of the programme «{programme}».").format(
+        first_name=participant.first_name, programme=programme.name)
+    kept = tr(
+        "Before we start, here is what I keep and who sees it:\n"
+        "• your first name, your role and your binôme, as your coordinator gave them;\n"
+        "• your Telegram account, so that I can write to you;\n"
+        "• your meetings, your action plan and your answers to my short questions.")
+    if participant.role == Role.COORDINATOR:
+        who = tr("As a coordinator, you will see facts about the binômes (dates, meetings held or missed, "
+                 "questions answered or not), never what the pairs write to each other unless they choose "
+                 "to share it.")
+    else:
+        other = Role.MENTEE if participant.role == Role.MENTOR else Role.MENTOR
+        who = tr("Your {partner} sees your meetings and your action plan. Your coordinator sees facts "
+                 "(dates, meetings held or missed, questions answered or not), not what you write, unless "
+                 "you choose to share it.").format(partner=term(tr, programme, other))
+    control = tr("You can pause my messages at any time with /stop. Do you agree?")
+    return "\n\n".join((hello, kept, who, control))
+
+
+async def answer_consent_button(update: Update, context: BotContext) -> None:
+    """The consent buttons: only the account that opened the link can answer, once."""
+    query = update.callback_query
+    invitation_id, answer = int(context.match.group(1)), context.match.group(2)
+    user = update.effective_user
+    with context.services.session() as session:
+        result = answer_consent(session=session, invitation_id=invitation_id, telegram_user_id=user.id,
+                                chat_id=update.effective_chat.id, accepted=answer == "y",
+                                now=context.services.now())
+        participant, programme = result.participant, result.programme
+        if participant is not None:
+            tr = translator(pick_language(participant.language, user.language_code, programme.language),
+                            participant.timezone or programme.timezone)
+    if result.outcome == Claim.WELCOME_BACK:
+        await query.answer(tr("You have already answered."))
+        await query.edit_message_reply_markup(None)
+        return
+    if result.outcome != Claim.OK:
+        await query.answer(context._("This button is no longer valid."))
+        await query.edit_message_reply_markup(None)
+        return
+    await query.answer()
+    if answer == "y":
+        context.participant = participant
+        await query.edit_message_text(query.message.text + "\n\n" + tr("✅ You agreed. Thank you!"))
+        await ask_language(update, context, participant, tr, preselect=user.language_code)
+    else:
+        await query.edit_message_text(tr(
+            "Understood: I have kept nothing about your Telegram account, only your answer for your "
+            "coordinator. If you change your mind, open your invitation link again."))
+
+
+async def ask_language(update: Update, context: BotContext, participant: Participant, tr: Translator,
+                       preselect: str | None) -> None:
+    """Offer the languages we speak, the likeliest one ticked and first."""
+    chosen = pick_language(preselect, participant.language, tr.language)
+    ordered = sorted(available_languages(), key=lambda code: code != chosen)
+    buttons = [[InlineKeyboardButton(("✓ " if code == chosen else "") + language_name(code),
+                                     callback_data=f"lang:{code}")] for code in ordered]
+    await context.bot.send_message(update.effective_chat.id, tr("In which language shall I write to you?"),
+                                   reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """A language button: during onboarding it finishes it; later it just switches language."""
+    query = update.callback_query
+    code = context.match.group(1)
+    if context.participant is None or code not in available_languages():
+        await query.answer(context._("This button is no longer valid."))
+        await query.edit_message_reply_markup(None)
+        return
+    with context.services.session() as session:
+        participant = session.get(Participant, context.participant.id)
+        programme = session.get(Programme, participant.programme_id)
+        first_time = participant.onboarded_at is None
+        set_language(session=session, participant=participant, language=code, now=context.services.now())
+        tr = translator(code, participant.timezone or programme.timezone)
+        if first_time:
+            introduction = _introduction(session, tr, participant, programme)
+            _tell_partner(session, participant, context.services.now())
+    await query.answer()
+    await query.edit_message_text(tr("Language: {language} ✓").format(language=language_name(code)))
+    await publish_menu_for(context.bot, participant, tr)
+    if first_time:
+        await context.bot.send_message(update.effective_chat.id, introduction)
+    else:
+        await context.bot.send_message(update.effective_chat.id,
+                                       tr("Done: I will write to you in {language} from now on.").format(
+                                           language=language_name(code)))
+
+
+def _introduction(session, tr: Translator, participant: Participant, programme: Programme) -> str:
+    """Who is in the binôme and what the bot will do, for this role."""
+    if participant.role == Role.COORDINATOR:
+        counts = programme_counts(session=session, programme_id=programme.id)
+        return "\n\n".join((
+            tr("Welcome, {first_name}. You coordinate «{programme}».").format(
+                first_name=participant.first_name, programme=programme.name),
+            tr("{joined} of {participants} participants have joined so far, in {binomes} binômes.").format(
+                joined=counts.joined, participants=counts.participants, binomes=counts.binomes),
+            tr("I will alert you when a binôme shows warning signs, with the facts and the next step, and "
+               "/programme shows where the programme stands."),
+        ))
+    partner = partner_of(session=session, participant=participant)
+    partner_role = Role.MENTEE if participant.role == Role.MENTOR else Role.MENTOR
+    lines = [tr("Welcome, {first_name}!").format(first_name=participant.first_name)]
+    if partner is None:
+        lines.append(tr("Your coordinator has not paired you yet: I will tell you as soon as it is done."))
+    else:
+        lines.append(tr("You are in a binôme with {name}, your {partner}.").format(
+            name=partner.first_name, partner=term(tr, programme, partner_role)))
+        if partner.telegram_user_id is None:
+            lines.append(tr("{name} has not joined Binôme yet; I will tell you when they do.").format(
+                name=partner.first_name))
+    if participant.role == Role.MENTEE:
+        lines.append(tr("Between your meetings, I will remind you of them, ask you short questions you "
+                        "answer with buttons, and keep your action plan at hand. If you cannot come to a "
+                        "meeting, tell me: I will warn your {partner} straight away.").format(
+                            partner=term(tr, programme, Role.MENTOR)))
+    else:
+        lines.append(tr("I will remind you of your meetings, let you confirm them in one tap, warn you as "
+                        "soon as your {partner} cannot come, and keep your action plan alive between "
+                        "meetings.").format(partner=term(tr, programme, Role.MENTEE)))
+    lines.append(tr("/help shows what you can do. /stop pauses my messages."))
+    return "\n\n".join(lines)
+
+
+def _tell_partner(session, participant: Participant, now) -> None:
+    partner = partner_of(session=session, participant=participant)
+    if partner is not None and partner.onboarded_at is not None:
+        outbox.enqueue(session=session, participant_id=partner.id, kind="partner_joined",
+                       key=f"partner_joined:{partner.id}:{participant.id}", due_at=now, now=now,
+                       params={"participant_id": participant.id})
+
+
+@outbox.renderer("partner_joined")
+def render_partner_joined(tr: Translator, params: dict, recipient: Participant, session) -> outbox.Rendered:
+    joined = session.get(Participant, params["participant_id"])
+    programme = session.get(Programme, recipient.programme_id)
+    return outbox.Rendered(tr("Good news: {name}, your {partner}, has joined Binôme.").format(
+        name=joined.first_name, partner=term(tr, programme, joined.role)))
+
+
+async def _start_without_token(update: Update, context: BotContext) -> None:
+    participant = context.participant
+    message = update.effective_message
+    if participant is None:
+        await message.reply_text(context._(
+            "Hello! I am Binôme, the assistant of mentoring programmes. To join, open the personal link "
+            "your coordinator sent you."))
+        return
+    if participant.onboarded_at is None:
+        await ask_language(update, context, participant, context.tr, preselect=update.effective_user.language_code)
+        return
+    with context.services.session() as session:
+        fresh = session.get(Participant, participant.id)
+        resumed = fresh.status == ParticipantStatus.PAUSED and resume(
+            session=session, participant=fresh, now=context.services.now())
+    if resumed:
+        await message.reply_text(context._("Welcome back, {first_name}! My messages are on again.").format(
+            first_name=participant.first_name))
+    else:
+        await message.reply_text(context._("You are all set, {first_name}. /help shows what you can do.").format(
+            first_name=participant.first_name))
+
+
+HANDLERS = [
+    CommandHandler("start", start),
+    CallbackQueryHandler(answer_consent_button, pattern=CONSENT_PATTERN),
+    CallbackQueryHandler(choose_language, pattern=LANGUAGE_PATTERN),
+]
