@@ -29,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args, settings, tr) or 0
     except db.DatabaseBehind as exc:
-        print(tr("binome: {problem}").format(problem=str(exc)), file=sys.stderr)
+        if exc.current is None:
+            text = tr("binome: the database is empty; this version needs schema revision {head}. "
+                      "Run `binome db upgrade` to create it.")
+        else:
+            text = tr("binome: the database is at schema revision {current}; this version needs {head}. "
+                      "Back it up, then run `binome db upgrade`.")
+        print(text.format(current=exc.current, head=exc.head), file=sys.stderr)
         return 2
 
 

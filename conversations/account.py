@@ -1,6 +1,7 @@
 """/help, /language, /stop and, for coordinators, /programme."""
 from __future__ import annotations
 
+from sqlmodel import col, select
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler
@@ -67,9 +68,9 @@ async def show_programme(update: Update, context: BotContext) -> None:
     with context.services.session() as session:
         programme = session.get(Programme, participant.programme_id)
         counts = programme_counts(session=session, programme_id=programme.id)
-        waiting = session.query(Participant).filter(
+        waiting = session.exec(select(Participant).where(
             Participant.programme_id == programme.id, Participant.role != Role.COORDINATOR,
-            Participant.telegram_user_id.is_(None)).order_by(Participant.last_name).all()
+            col(Participant.telegram_user_id).is_(None)).order_by(Participant.last_name)).all()
     lines = [
         "«{}»".format(programme.name),
         _("{binomes} binômes; {joined} of {participants} participants have joined.").format(

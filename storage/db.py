@@ -20,7 +20,12 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 class DatabaseBehind(Exception):
-    """The database schema is older than the code."""
+    """The database schema is not the one the code needs."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current, self.head = current, head
+        state = "is empty" if current is None else f"is at revision {current}"
+        super().__init__(f"the database {state}, the code needs revision {head}: run `binome db upgrade`")
 
 
 def normalise_url(url: str) -> str:
@@ -90,7 +95,4 @@ def ensure_up_to_date(engine: Engine) -> None:
     """Refuse to run on a database the code does not match, and say how to fix it."""
     current, head = current_revision(engine), head_revision()
     if current != head:
-        state = "is empty" if current is None else f"is at revision {current}"
-        raise DatabaseBehind(
-            f"the database {state}, the code needs revision {head}: run `binome db upgrade`"
-        )
+        raise DatabaseBehind(current, head)

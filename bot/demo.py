@@ -1,0 +1,143 @@
+"""`binome demo`: the real bot against the project's local Bot API, with a scripted onboarding.
+
+Nothing reaches Telegram. A demo programme is imported from a spreadsheet, invitation links are
+made, then a coordinator, a mentee and a mentor tap their links and are onboarded; the transcript
+shows what each person saw on their phone.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.app import build_application, start_services, tick
+from bot.clock import ManualClock, SystemClock
+from bot.i18n import load_all
+from bot.localapi import LocalBotApi
+from bot.services import Services
+from bot.settings import Settings
+from storage.db import make_engine, session_scope, upgrade
+from storage.importer import import_participants
+from storage.invite_links import invitation_lines
+from storage.programmes import create_programme
+
+DEMO_CSV = """binome;rôle;prénom;nom;langue;employeur
+;coordinateur;Claire;Martin;fr;
+B01;mentor;Marc;Dubois;en;Banque du Midi
+B01;mentoré;Amina;Benali;fr;
+B02;mentor;Sophie;Leroy;fr;Atelier Leroy
+B02;mentoré;Youssef;El Idrissi;fr;
+""".encode("utf-8-sig")
+
+
+class Transcript:
+    """Prints what each simulated person does and what the bot shows them, edits included."""
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.write = write
+        self._seen: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def section(self, title: str) -> None:
+        self.write(f"\n── {title} " + "─" * max(0, 60 - len(title)))
+
+    def said(self, who: str, what: str) -> None:
+        self.write(f"  {who} ▸ {what}")
+
+    def show_new(self, who: str, user) -> None:
+        for message in user.messages:
+            key = (user.chat_id, message.message_id)
+            state = (message.text or "", message.edited)
+            if self._seen.get(key) == state:
+                continue
+            mark = "✎" if key in self._seen else "◂"
+            self._seen[key] = state
+            self.write(f"  Binôme {mark} {who}:")
+            for line in (message.text or "").splitlines():
+                self.write(f"      {line}")
+            for row in message.buttons:
+                self.write("      " + "  ".join(f"[ {text} ]" for text, _ in row))
+
+
+async def run_demo(settings: Settings, database: str | None = None, write: Callable[[str], None] = print) -> int:
+    load_all()
+    folder = Path(tempfile.mkdtemp(prefix="binome-demo-"))
+    url = f"sqlite:///{database or folder / 'demo.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    clock = ManualClock(SystemClock().now())
+    out = Transcript(write)
+
+    async with LocalBotApi(token="100200300:DEMO-LOCAL-ONLY", bot_username="binome_demo_bot") as server:
+        out.section("Coordinator: set-up without code")
+        with session_scope(engine) as session:
+            programme = create_programme(session=session, name="MentorYou Bruxelles (démo)", now=clock.now(),
+                                         timezone="Europe/Brussels", language="fr")
+            report = import_participants(session=session, programme=programme, data=DEMO_CSV, now=clock.now())
+            out.said("binome import", f"{report.participants_created} participants, "
+                                      f"{report.binomes_created} binômes")
+            links = {line.name: line.link for line in invitation_lines(
+                session=session, programme=programme, bot_username=server.bot_username, now=clock.now(),
+                valid_days=settings.invitation_days)}
+        for name, link in links.items():
+            out.said("binome invite", f"{name}: {link[:48]}…")
+
+        demo_settings = settings.model_copy(update={"telegram_bot_token": server.token,
+                                                    "telegram_api_url": server.base_url,
+                                                    "database_url": url, "tick_seconds": 3600})
+        services = Services(settings=demo_settings, engine=engine, clock=clock)
+        application = build_application(services)
+        await application.initialize()
+        await start_services(application)
+        await application.start()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            await _script(server, application, links, out, clock)
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+    engine.dispose()
+    write("\nThe demo ran the real bot over HTTP against the local Bot API on 127.0.0.1; nothing reached "
+          "Telegram. To run it for real, see README.md, «Create a real bot».")
+    return 0
+
+
+async def _script(server: LocalBotApi, application, links: dict[str, str], out: Transcript, clock) -> None:
+    def token(name: str) -> str:
+        return links[name].rsplit("=", 1)[1]
+
+    async def act(who: str, user, label: str, action) -> None:
+        out.said(who, label)
+        await action
+        await server.settle()
+        out.show_new(who, user)
+
+    async def onboard(who: str, user, agree: str, language: str) -> None:
+        await act(who, user, "taps the invitation link (/start …)", user.send(f"/start {token(who)}"))
+        await act(who, user, f"presses «{agree}»", user.press(user.last_message, text=agree))
+        await act(who, user, f"presses «{language}»", user.press(user.last_message, text=language))
+
+    claire = server.user(first_name="Claire", last_name="Martin", language_code="fr")
+    amina = server.user(first_name="Amina", language_code="fr")
+    marc = server.user(first_name="Marc", language_code="en")
+    stranger = server.user(first_name="Inconnu", language_code="fr")
+
+    out.section("Claire, the coordinator, joins")
+    await onboard("Claire Martin", claire, "J'accepte", "Français")
+
+    out.section("Amina, a mentee, joins on her phone (French)")
+    await onboard("Amina Benali", amina, "J'accepte", "Français")
+
+    out.section("Marc, her mentor, joins (his phone is in English)")
+    await onboard("Marc Dubois", marc, "I agree", "English")
+    clock.advance(seconds=30)
+    await tick(application)
+    await server.settle()
+    out.show_new("Amina Benali", amina)
+
+    out.section("Someone forwards Amina's link; a stranger writes")
+    await act("Inconnu", stranger, "taps Amina's link", stranger.send(f"/start {token('Amina Benali')}"))
+    await act("Inconnu", stranger, "writes «Bonjour»", stranger.send("Bonjour"))
+
+    out.section("Claire checks who has joined")
+    await act("Claire Martin", claire, "/programme", claire.send("/programme"))
