@@ -75,7 +75,8 @@ def update(locales_dir: Path = LOCALES_DIR) -> None:
         catalog.obsolete.clear()
         if language == SOURCE_LANGUAGE:  # the code is written in English: its catalog is the source text
             for message in catalog:
-                if message.id and not message.string:
+                empty = not message.string or (isinstance(message.string, tuple) and not all(message.string))
+                if message.id and empty:
                     message.string = message.id
                     message.flags.discard("fuzzy")
         with path.open("wb") as handle:

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = settings_or_exit()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, quiet=getattr(args, "handler", None) in (_demo, _start))
     load_all()
     tr = translator(settings.default_language, settings.default_timezone)
     if not hasattr(args, "handler"):
@@ -37,6 +37,15 @@ def main(argv: list[str] | None = None) -> int:
                       "Back it up, then run `binome db upgrade`.")
         print(text.format(current=exc.current, head=exc.head), file=sys.stderr)
         return 2
+
+
+def configure_logging(level: str, *, quiet: bool = False) -> None:
+    """Our logs carry ids and error types only. httpx would log each request URL, and those URLs
+    contain the bot token: it never logs below WARNING. The demo keeps its transcript readable."""
+    logging.basicConfig(level="WARNING" if quiet and level != "DEBUG" else level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:

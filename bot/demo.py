@@ -46,13 +46,20 @@ class Transcript:
     def show_new(self, who: str, user) -> None:
         for message in user.messages:
             key = (user.chat_id, message.message_id)
-            state = (message.text or "", message.edited)
-            if self._seen.get(key) == state:
+            text = message.text or ""
+            state = (text, message.edited)
+            before = self._seen.get(key)
+            if before == state:
                 continue
-            mark = "✎" if key in self._seen else "◂"
             self._seen[key] = state
-            self.write(f"  Binôme {mark} {who}:")
-            for line in (message.text or "").splitlines():
+            if before is None:
+                self.write(f"  Binôme ◂ {who}:")
+            elif text.startswith(before[0]) and before[0]:
+                self.write(f"  Binôme ✎ {who} (the message above now ends with):")
+                text = text[len(before[0]):].strip()
+            else:
+                self.write(f"  Binôme ✎ {who} (the message above now reads):")
+            for line in text.splitlines():
                 self.write(f"      {line}")
             for row in message.buttons:
                 self.write("      " + "  ".join(f"[ {text} ]" for text, _ in row))

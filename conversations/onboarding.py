@@ -68,16 +68,21 @@ def _refusal(tr: Translator, outcome: Claim) -> str:
 def _consent_text(tr: Translator, participant: Participant, programme: Programme) -> str:
     hello = tr("Hello {first_name}! I am Binôme, the assistant of the programme «{programme}».").format(
         first_name=participant.first_name, programme=programme.name)
-    kept = tr(
-        "Before we start, here is what I keep and who sees it:\n"
-        "• your first name, your role and your binôme, as your coordinator gave them;\n"
-        "• your Telegram account, so that I can write to you;\n"
-        "• your meetings, your action plan and your answers to my short questions.")
     if participant.role == Role.COORDINATOR:
+        kept = tr(
+            "Before we start, here is what I keep and who sees it:\n"
+            "• your first name and your role in the programme;\n"
+            "• your Telegram account, so that I can write to you;\n"
+            "• the alerts I send you and what you do with them.")
         who = tr("As a coordinator, you will see facts about the binômes (dates, meetings held or missed, "
                  "questions answered or not), never what the pairs write to each other unless they choose "
                  "to share it.")
     else:
+        kept = tr(
+            "Before we start, here is what I keep and who sees it:\n"
+            "• your first name, your role and your binôme, as your coordinator gave them;\n"
+            "• your Telegram account, so that I can write to you;\n"
+            "• your meetings, your action plan and your answers to my short questions.")
         other = Role.MENTEE if participant.role == Role.MENTOR else Role.MENTOR
         who = tr("Your {partner} sees your meetings and your action plan. Your coordinator sees facts "
                  "(dates, meetings held or missed, questions answered or not), not what you write, unless "

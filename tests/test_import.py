@@ -511,16 +511,18 @@ def test_nothing_personal_is_logged(session, programme, caplog):
         assert personal not in caplog.text
 
 
-@pytest.mark.parametrize("translator", [EN, FR])
-def test_reports_render(session, programme, translator):
+@pytest.mark.parametrize(("translator", "summary", "row"), [
+    (EN, "5 participants created, 0 updated, 0 unchanged; 2 pairs created, 0 pairs unchanged.", "Row "),
+    (FR, "5 participants créés, 0 mis à jour, 0 inchangé ; 2 binômes créés, 0 binôme inchangé.", "Ligne "),
+])
+def test_reports_render(session, programme, translator, summary, row):
     ok = run(session, programme, (DATA / "excel_fr_bom.csv").read_bytes())
     other = create_programme(session=session, name="Other", now=NOW)
     bad = run(session, other, (DATA / "bad_rows.csv").read_bytes())
     ok_text, bad_text = ok.render(translator), bad.render(translator)
-    assert ok_text.splitlines()[-1] == \
-        "5 participants created, 0 updated, 0 unchanged; 2 pairs created, 0 pairs unchanged."
+    assert ok_text.splitlines()[-1] == summary
     assert "{" not in ok_text and "{" not in bad_text
-    assert len([line for line in bad_text.splitlines() if line.strip().startswith("Row ")]) == 9
+    assert len([line for line in bad_text.splitlines() if line.strip().startswith(row)]) == 9
 
 
 def test_singular_counts_in_summary():
