@@ -1,0 +1,166 @@
+"""The programs people actually run: the coordinator's command line, `binome run` (polling and
+webhook) as a real process against the local Bot API, and the demo."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from storage.models import AuditLog, Participant
+
+DATA = Path(__file__).parent / "data"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "DATABASE_", "DEFAULT_", "LOG_", "WEBHOOK_", "BINOME_"))}
+    env.update(extra)
+    return env
+
+
+async def binome(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60) -> tuple[int, str, str]:
+    """Run the `binome` command without blocking the event loop the local Bot API runs on."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_coordinator_sets_up_a_programme_without_code(harness, session, tmp_path, database_url):
+    server = harness.server
+    env = clean_env(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_URL=server.base_url)
+
+    code, out, err = await binome("program", "create", "MentorYou Bruxelles", "--timezone", "Europe/Brussels",
+                                  env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert out.startswith("Dispositif «MentorYou Bruxelles» créé (Europe/Brussels, fr, 6 mois, 2 rencontres")
+
+    code, out, err = await binome("import", str(DATA / "bad_rows.csv"), env=env, cwd=tmp_path)
+    assert code == 1
+    assert "Rien n'a été importé" in out and "Ligne " in out
+    with session() as s:
+        assert s.exec(select(Participant)).all() == []
+
+    code, out, err = await binome("import", str(DATA / "excel_fr_bom.csv"), env=env, cwd=tmp_path)
+    assert code == 0, out + err
+    assert "5 participants créés" in out
+    code, out, err = await binome("import", str(DATA / "excel_fr_bom.csv"), env=env, cwd=tmp_path)
+    assert code == 0 and "0 participant créé" in out and "5 inchangés" in out
+
+    code, out, err = await binome("invite", env=env, cwd=tmp_path)  # the bot's username comes from getMe
+    assert code == 0, err
+    lines = [line.split("\t") for line in out.strip().splitlines()]
+    assert len(lines) == 5
+    assert all(link.startswith("https://t.me/binome_test_bot?start=") for _, _, link in lines)
+    assert lines[0][1] == "coordinateur"  # coordinators are invited the same way, listed first
+    tokens = [link.rsplit("=", 1)[1] for _, _, link in lines]
+    assert len(set(tokens)) == 5 and all(len(token) >= 32 for token in tokens)
+
+    # A mentee taps the printed link on the phone and is onboarded by the running bot.
+    name, role, link = next(line for line in lines if line[1] == "mentoré")
+    user = server.user(first_name=name.split()[0], language_code="fr")
+    await user.send(f"/start {link.rsplit('=', 1)[1]}")
+    consent = await user.wait_for_message()
+    assert consent.text.startswith(f"Bonjour {name.split()[0]} !")
+
+    code, out, err = await binome("program", "list", env=env, cwd=tmp_path)
+    assert "«MentorYou Bruxelles» : 2 binômes, 0 participants sur 4 ont rejoint" in out
+
+
+async def test_cli_errors_are_one_readable_line(tmp_path, database_url):
+    env = clean_env(DATABASE_URL=database_url)
+    assert (await binome("db", "upgrade", env=env, cwd=tmp_path))[0] == 0
+    code, out, err = await binome("import", str(DATA / "comma_utf8.csv"), env=env, cwd=tmp_path)
+    assert code == 2 and "binome program create" in err and "Traceback" not in err
+    code, out, err = await binome("import", "missing.csv", env=env, cwd=tmp_path)
+    assert code == 2 and err.startswith("Impossible de lire missing.csv")
+    code, out, err = await binome("invite", env=env, cwd=tmp_path)
+    assert code == 2 and "--bot-username" in err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def run_and_talk(server, env: dict[str, str], tmp_path: Path) -> None:
+    assert (await binome("db", "upgrade", env=env, cwd=tmp_path))[0] == 0
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        user = server.user(first_name="Eve", language_code="en")
+        await user.send("/help")
+        reply = await user.wait_for_message(timeout=30)
+        assert "personal link your coordinator sent you" in reply.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert server.token not in err.decode()  # the token never reaches the logs
+
+
+async def test_binome_run_long_polls_the_bot_api(server, tmp_path, database_url):
+    env = clean_env(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_URL=server.base_url,
+                    LOG_LEVEL="INFO")
+    await run_and_talk(server, env, tmp_path)
+
+
+async def test_binome_run_in_webhook_mode_with_a_secret(server, tmp_path, database_url):
+    port = free_port()
+    env = clean_env(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_URL=server.base_url,
+                    WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram", WEBHOOK_PORT=str(port),
+                    WEBHOOK_SECRET="s3cret-for-test")
+    await run_and_talk(server, env, tmp_path)
+    hooks = server.calls("setWebhook")
+    assert hooks and hooks[-1]["url"] == f"http://127.0.0.1:{port}/telegram"
+    assert hooks[-1]["secret_token"] == "s3cret-for-test"
+
+
+async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
+    code, out, err = await binome("start", env=clean_env(), cwd=tmp_path, timeout=120)
+    assert code == 0, err
+    assert "Pas de TELEGRAM_BOT_TOKEN : lancement de la démonstration" in out
+    for seen in ("Bienvenue, Claire. Vous coordonnez", "Bienvenue, Amina !", "Welcome, Marc!",
+                 "You are in a binôme with Amina, your mentee.", "Bonne nouvelle : Marc, votre mentor",
+                 "Ce lien a déjà été utilisé", "Pas encore rejoint"):
+        assert seen in out
+    assert "Traceback" not in err
+
+
+async def test_a_redelivered_update_changes_nothing(harness, session, clock):
+    from tests.factories import invite, make_pair, make_programme
+    from telegram import Update
+
+    with session() as s:
+        programme = make_programme(s, clock.now())
+        _, mentee, _ = make_pair(s, programme, clock.now())
+        token = invite(s, mentee, clock.now())
+    amina = harness.server.user(first_name="Amina", language_code="fr")
+    await amina.send(f"/start {token}")
+    await amina.press(await amina.wait_for_message(), text="J'accepte")
+    await amina.press(await amina.wait_for_message(), text="Français")
+    await amina.wait_for_message()
+    await amina.send("/stop")
+    await amina.wait_for_message()
+    await harness.server.settle()
+
+    before = len(amina.messages)
+    stop_update = next(u for u in reversed(harness.server.delivered_updates)
+                       if u.get("message", {}).get("text") == "/stop")
+    # Telegram re-delivers it, as after a crash before the offset was confirmed.
+    await harness.application.update_queue.put(Update.de_json(stop_update, harness.application.bot))
+    await harness.application.update_queue.join()  # the application has processed it
+    await harness.server.settle()
+    assert len(amina.messages) == before  # no second answer
+    with session() as s:
+        pauses = s.exec(select(AuditLog).where(AuditLog.action == "participant.paused")).all()
+        assert len(pauses) == 1
