@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
@@ -48,6 +50,24 @@ async def start_services(application: Application) -> None:
         application.job_queue.run_repeating(
             _tick_job, interval=services.settings.tick_seconds, first=services.settings.tick_seconds,
             name="tick")
+
+
+@asynccontextmanager
+async def running(application: Application) -> AsyncIterator[Application]:
+    """Start the application with long polling as `run_polling` would, without owning the event loop.
+
+    For the demo, tests and benchmarks, which run the local Bot API in the same loop.
+    """
+    await application.initialize()
+    await start_services(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
 
 
 async def _tick_job(context: BotContext) -> None:

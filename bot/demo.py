@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.app import build_application, start_services, tick
+from bot.app import build_application, running, tick
 from bot.clock import ManualClock, SystemClock
 from bot.i18n import load_all
 from bot.localapi import LocalBotApi
@@ -92,17 +92,8 @@ async def run_demo(settings: Settings, database: str | None = None, write: Calla
                                                     "telegram_api_url": server.base_url,
                                                     "database_url": url, "tick_seconds": 3600})
         services = Services(settings=demo_settings, engine=engine, clock=clock)
-        application = build_application(services)
-        await application.initialize()
-        await start_services(application)
-        await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        try:
+        async with running(build_application(services)) as application:
             await _script(server, application, links, out, clock)
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
     engine.dispose()
     write("\nThe demo ran the real bot over HTTP against the local Bot API on 127.0.0.1; nothing reached "
           "Telegram. To run it for real, see README.md, «Create a real bot».")

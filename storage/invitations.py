@@ -64,22 +64,36 @@ def participant_by_telegram(*, session: Session, telegram_user_id: int) -> Parti
     return session.exec(select(Participant).where(Participant.telegram_user_id == telegram_user_id)).first()
 
 
+def _check(session: Session, invitation: Invitation | None, telegram_user_id: int, now: datetime):
+    """What stops this account from using this invitation now, if anything.
+
+    Returns a result maker for the invitation and the refusal (None when the account may go on).
+    """
+    if invitation is None:
+        return None, ClaimResult(Claim.UNKNOWN)
+    participant = session.get(Participant, invitation.participant_id)
+    programme = session.get(Programme, participant.programme_id)
+
+    def result(outcome: Claim) -> ClaimResult:
+        return ClaimResult(outcome, invitation, participant, programme)
+
+    if participant.telegram_user_id == telegram_user_id:
+        return result, result(Claim.WELCOME_BACK)
+    if invitation.used_at is not None or participant.telegram_user_id is not None:
+        return result, result(Claim.USED)
+    if invitation.expires_at <= now:
+        return result, result(Claim.EXPIRED)
+    if participant_by_telegram(session=session, telegram_user_id=telegram_user_id) is not None:
+        return result, result(Claim.OTHER_PROFILE)
+    return result, None
+
+
 def claim_invitation(*, session: Session, token: str, telegram_user_id: int, now: datetime) -> ClaimResult:
     """First tap on a link: hold it for this account until they answer the consent question."""
     invitation = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
-    if invitation is None:
-        return ClaimResult(Claim.UNKNOWN)
-    participant = session.get(Participant, invitation.participant_id)
-    programme = session.get(Programme, participant.programme_id)
-    result = lambda outcome: ClaimResult(outcome, invitation, participant, programme)  # noqa: E731
-    if participant.telegram_user_id == telegram_user_id:
-        return result(Claim.WELCOME_BACK)
-    if invitation.used_at is not None or participant.telegram_user_id is not None:
-        return result(Claim.USED)
-    if invitation.expires_at <= now:
-        return result(Claim.EXPIRED)
-    if participant_by_telegram(session=session, telegram_user_id=telegram_user_id) is not None:
-        return result(Claim.OTHER_PROFILE)
+    result, refusal = _check(session, invitation, telegram_user_id, now)
+    if refusal is not None:
+        return refusal
     if (
         invitation.pending_user_id not in (None, telegram_user_id)
         and invitation.pending_since is not None
@@ -97,21 +111,12 @@ def answer_consent(
 ) -> ClaimResult:
     """The consent button. Only the account that claimed the link can answer, once."""
     invitation = session.get(Invitation, invitation_id)
-    if invitation is None:
-        return ClaimResult(Claim.UNKNOWN)
-    participant = session.get(Participant, invitation.participant_id)
-    programme = session.get(Programme, participant.programme_id)
-    result = lambda outcome: ClaimResult(outcome, invitation, participant, programme)  # noqa: E731
-    if participant.telegram_user_id == telegram_user_id:
-        return result(Claim.WELCOME_BACK)
-    if invitation.used_at is not None or participant.telegram_user_id is not None:
-        return result(Claim.USED)
+    result, refusal = _check(session, invitation, telegram_user_id, now)
+    if refusal is not None:
+        return refusal
     if invitation.pending_user_id != telegram_user_id:
-        return result(Claim.UNKNOWN)
-    if invitation.expires_at <= now:
-        return result(Claim.EXPIRED)
-    if participant_by_telegram(session=session, telegram_user_id=telegram_user_id) is not None:
-        return result(Claim.OTHER_PROFILE)
+        return result(Claim.UNKNOWN)  # only the account that opened the link may answer
+    participant = result(Claim.OK).participant
     invitation.pending_user_id = None
     invitation.pending_since = None
     subject = f"participant:{participant.id}"

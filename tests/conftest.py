@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application, start_services, tick
+from bot.app import build_application, running, tick
 from bot.clock import ManualClock
 from bot.i18n import load_all
 from bot.localapi import LocalBotApi
@@ -68,14 +68,5 @@ async def harness(server, engine, clock, database_url):
     settings = load_settings(_env_file=None, TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_URL=server.base_url,
                              DATABASE_URL=database_url, TICK_SECONDS=3600)
     services = Services(settings=settings, engine=engine, clock=clock)
-    application = build_application(services)
-    await application.initialize()
-    await start_services(application)
-    await application.start()
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    try:
+    async with running(build_application(services)) as application:
         yield Harness(server, application, services, clock)
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
