@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.i18n import translator
@@ -318,3 +319,38 @@ def test_dates_are_formatted_in_the_recipients_language_and_timezone(clock):
     moment = clock.now() + timedelta(days=20)  # 2026-09-27 08:00 UTC
     assert translator("fr", "Europe/Paris").datetime(moment, "short") == "27/09/2026 10:00"
     assert translator("en", "America/New_York").time(moment) == "4:00\u202fAM"
+
+
+INTRODUCTIONS = {
+    ("mentee", "fr"): ("J'accepte", "Français", "Vous êtes en binôme avec Marc, votre mentor."),
+    ("mentee", "en"): ("I agree", "English", "You are in a binôme with Marc, your mentor."),
+    ("mentor", "fr"): ("J'accepte", "Français", "Vous êtes en binôme avec Amina, votre mentoré."),
+    ("mentor", "en"): ("I agree", "English", "You are in a binôme with Amina, your mentee."),
+    ("coordinator", "fr"): ("J'accepte", "Français", "Bienvenue, Claire. Vous coordonnez «MentorYou Bruxelles»."),
+    ("coordinator", "en"): ("I agree", "English", "Welcome, Claire. You coordinate «MentorYou Bruxelles»."),
+}
+
+
+@pytest.mark.parametrize(("role", "language"), sorted(INTRODUCTIONS))
+async def test_each_role_is_onboarded_in_each_language(harness, session, clock, role, language):
+    agree, language_button, introduction = INTRODUCTIONS[(role, language)]
+    with session() as s:
+        programme = make_programme(s, clock.now())
+        mentor, mentee, _ = make_pair(s, programme, clock.now())
+        claire = make_participant(s, programme, clock.now(), Role.COORDINATOR, "Claire", "Martin")
+        person = {"mentee": mentee, "mentor": mentor, "coordinator": claire}[role]
+        token = invite(s, person, clock.now())
+    user = harness.server.user(first_name=person.first_name, language_code=language)
+    consent, question, intro = await onboard(user, token, agree=agree, language=language_button)
+    assert introduction in intro.text
+    with session() as s:
+        assert s.get(Participant, person.id).language == language
+
+
+async def test_newcomers_see_a_menu_in_their_language(harness):
+    assert [c["command"] for c in harness.server.commands(scope="all_private_chats", language_code="fr")] == \
+        ["start", "help"]
+    assert harness.server.commands(scope="all_private_chats", language_code="en")[1]["description"] == \
+        "What I can do for you"
+    assert harness.server.commands(scope="all_private_chats", language_code="fr")[1]["description"] == \
+        "Ce que je peux faire pour vous"
