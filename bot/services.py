@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.pacing import ChatPacer
 from bot.settings import Settings
 from storage.db import session_scope
 
@@ -21,6 +22,7 @@ class Services:
     clock: Clock
     # One tick at a time, whether started by the scheduler or by a test moving the clock.
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pacer: ChatPacer = field(default_factory=ChatPacer)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -10,7 +10,8 @@ from bot.commands import BY_ROLE, FOR_NEWCOMERS
 from bot.context import BotContext
 from conversations.onboarding import ask_language
 from storage.models import Participant, ParticipantStatus, Programme, Role
-from storage.participants import coordinators_of, mark_unreachable, pause, programme_counts, resume
+from bot.notices import participant_back, participant_unreachable
+from storage.participants import coordinators_of, pause, programme_counts
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -97,9 +98,9 @@ async def track_membership(update: Update, context: BotContext) -> None:
         fresh = session.get(Participant, participant.id)
         now = context.services.now()
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-            mark_unreachable(session=session, participant=fresh, now=now)
+            participant_unreachable(session=session, participant=fresh, now=now)
         elif fresh.status == ParticipantStatus.UNREACHABLE:
-            resume(session=session, participant=fresh, now=now, reason="participant.reachable")
+            participant_back(session=session, participant=fresh, now=now)
 
 
 HANDLERS = [

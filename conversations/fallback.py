@@ -33,6 +33,12 @@ async def anything_else(update: Update, context: BotContext) -> None:
     await message.reply_text(text)
 
 
+async def edited_message(update: Update, context: BotContext) -> None:
+    """A message changed after it was sent: nothing acted on it changes, so say so."""
+    await update.effective_message.reply_text(context._(
+        "I do not take changes to a message already sent into account: send a new message instead."))
+
+
 async def report_error(update: object, context: BotContext) -> None:
     """One error handler: log the update id and the error type, never personal data; apologise."""
     update_id = update.update_id if isinstance(update, Update) else None
@@ -51,4 +57,5 @@ async def report_error(update: object, context: BotContext) -> None:
 HANDLERS = [
     CallbackQueryHandler(stale_button),
     MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, anything_else),
+    MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, edited_message),
 ]

@@ -9,10 +9,10 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
+from bot.notices import participant_back
 from bot.i18n import pick_language, translator
 from storage.invitations import participant_by_telegram
 from storage.models import ParticipantStatus, ProcessedUpdate, Programme
-from storage.participants import resume
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,7 @@ async def load_person(update: Update, context: BotContext) -> None:
                                     participant.timezone or programme.timezone)
             if participant.status == ParticipantStatus.UNREACHABLE and update.my_chat_member is None:
                 # They wrote to us, so Telegram delivers again.
-                resume(session=session, participant=participant, now=context.services.now(),
-                       reason="participant.reachable")
+                participant_back(session=session, participant=participant, now=context.services.now())
         elif user is not None:
             context.tr = translator(pick_language(user.language_code, default=settings.default_language),
                                     settings.default_timezone)

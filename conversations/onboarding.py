@@ -1,6 +1,8 @@
 """/start with an invitation token: consent, language, then the binôme is introduced."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -206,7 +208,7 @@ def _tell_partner(session, participant: Participant, now) -> None:
                        params={"participant_id": participant.id})
 
 
-@outbox.renderer("partner_joined")
+@outbox.renderer("partner_joined", max_delay=timedelta(days=2))
 def render_partner_joined(tr: Translator, params: dict, recipient: Participant, session) -> outbox.Rendered:
     joined = session.get(Participant, params["participant_id"])
     programme = session.get(Programme, recipient.programme_id)

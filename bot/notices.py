@@ -1,0 +1,68 @@
+"""What the coordinators of a programme are told about reachability: facts, once per episode.
+
+Telegram refusing delivery (the person blocked the bot or left Telegram) stops every message to them;
+their coordinators hear it once, and again when the person is back. The warning-signs feature turns
+the same facts into alerts.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot import outbox
+from bot.i18n import Translator
+from bot.vocabulary import term
+from storage.models import Participant, ParticipantStatus, Programme
+from storage.participants import coordinators_of, current_binome, mark_unreachable, resume
+
+
+def participant_unreachable(*, session: Session, participant: Participant, now: datetime) -> bool:
+    """Mark the participant unreachable; tell their coordinators once. False if already known."""
+    if not mark_unreachable(session=session, participant=participant, now=now):
+        return False
+    _tell_coordinators(session, participant, "participant_unreachable", now)
+    return True
+
+
+def participant_back(*, session: Session, participant: Participant, now: datetime) -> bool:
+    """They wrote to the bot or unblocked it: deliver again, and say so to the coordinators."""
+    was_unreachable = participant.status == ParticipantStatus.UNREACHABLE
+    since = participant.unreachable_since
+    if not resume(session=session, participant=participant, now=now, reason="participant.reachable"):
+        return False
+    if was_unreachable:
+        _tell_coordinators(session, participant, "participant_back", now, episode=since)
+    return True
+
+
+def _tell_coordinators(session: Session, participant: Participant, kind: str, now: datetime,
+                       episode: datetime | None = None) -> None:
+    episode = episode or participant.unreachable_since or now
+    for coordinator in coordinators_of(session=session, programme_id=participant.programme_id):
+        if coordinator.id == participant.id:
+            continue
+        outbox.enqueue(session=session, participant_id=coordinator.id, kind=kind, due_at=now, now=now,
+                       key=f"{kind}:{participant.id}:{episode:%Y%m%dT%H%M%S}:{coordinator.id}",
+                       params={"participant_id": participant.id})
+
+
+def _who(tr: Translator, session: Session, participant: Participant) -> dict:
+    programme = session.get(Programme, participant.programme_id)
+    binome = current_binome(session=session, participant=participant)
+    return {"name": participant.display_name, "role": term(tr, programme, participant.role),
+            "binome": binome.label if binome else "-"}
+
+
+@outbox.renderer("participant_unreachable", max_delay=timedelta(days=3))
+def render_unreachable(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    who = _who(tr, session, session.get(Participant, params["participant_id"]))
+    return outbox.Rendered(tr(
+        "⚠️ {name} ({role}, binôme {binome}) can no longer be reached on Telegram: they blocked the bot or "
+        "left Telegram. I have stopped writing to them and will tell you when they are back.").format(**who))
+
+
+@outbox.renderer("participant_back", max_delay=timedelta(days=3))
+def render_back(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    who = _who(tr, session, session.get(Participant, params["participant_id"]))
+    return outbox.Rendered(tr("✅ {name} ({role}, binôme {binome}) can be reached on Telegram again.").format(**who))

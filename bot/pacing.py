@@ -1,0 +1,26 @@
+"""Per-chat pacing: Telegram allows about one message per second in a chat.
+
+python-telegram-bot's AIORateLimiter keeps the overall rate (30/s) and pauses everything on a 429,
+but does not pace private chats; this does, by reserving each chat's next slot before waiting, so
+concurrent senders never collide. Real (monotonic) time: this is about Telegram's flood control,
+not the business clock.
+"""
+from __future__ import annotations
+
+import asyncio
+
+
+class ChatPacer:
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._next: dict[int, float] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        ready = max(now, self._next.get(chat_id, 0.0))
+        self._next[chat_id] = ready + self.interval
+        if len(self._next) > 10_000:  # forget chats whose slot is long past
+            self._next = {chat: at for chat, at in self._next.items() if at > now}
+        if ready > now:
+            await asyncio.sleep(ready - now)
