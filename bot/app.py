@@ -23,6 +23,15 @@ def file_url_for(api_url: str) -> str:
     return api_url.rstrip("/") + "/file/bot"
 
 
+OVERALL_RATE = 29  # messages per second: just under Telegram's ~30/s
+
+
+def telegram_rate_limiter() -> AIORateLimiter:
+    """Smooth pacing (a burst of one every 1/29 s) rather than bursts of 30: requests reach Telegram
+    with some jitter, and evenly spaced sends leave its bucket the slack to absorb it."""
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / OVERALL_RATE, max_retries=2)
+
+
 def build_application(services: Services, *, token: str | None = None, api_url: str | None = None) -> Application:
     settings = services.settings
     api_url = api_url or settings.telegram_api_url
@@ -32,7 +41,7 @@ def build_application(services: Services, *, token: str | None = None, api_url: 
         .base_url(api_url)
         .base_file_url(file_url_for(api_url))
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(telegram_rate_limiter())
         .concurrent_updates(False)  # conversations assume one update at a time
         .post_init(start_services)
         .build()

@@ -39,3 +39,15 @@ def make_pair(session: Session, programme: Programme, now: datetime, mentor: str
 
 def invite(session: Session, participant: Participant, now: datetime, valid_days: int = 30) -> str:
     return issue_invitation(session=session, participant=participant, now=now, valid_days=valid_days)
+
+
+def link(participant: Participant, user, now: datetime, language: str | None = None) -> Participant:
+    """As if the participant had been onboarded earlier with this simulated phone."""
+    from storage.models import ParticipantStatus
+
+    participant.telegram_user_id = participant.telegram_chat_id = user.id
+    participant.status = ParticipantStatus.ACTIVE
+    participant.consent_at = participant.linked_at = participant.onboarded_at = now
+    participant.language = language or participant.language
+    user.open_chat()
+    return participant

@@ -141,6 +141,10 @@ class SimUser(_ChatView):
     def chat_actions(self) -> list[str]:
         return list(self._chat.actions)
 
+    def open_chat(self) -> None:
+        """The person opened the chat with the bot earlier (no update now): the bot may write first."""
+        self._chat.started = True
+
     # -- writing
     def _send(self, content: dict, reply_to: BotMessage | int | None = None) -> dict:
         chat = self._chat
