@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.clock import SystemClock
+from bot.logs import configure_logging
 from bot.i18n import Translator, available_languages, load_all, translator
 from bot.settings import Settings, settings_or_exit
 from storage import db
@@ -37,15 +38,6 @@ def main(argv: list[str] | None = None) -> int:
                       "Back it up, then run `binome db upgrade`.")
         print(text.format(current=exc.current, head=exc.head), file=sys.stderr)
         return 2
-
-
-def configure_logging(level: str, *, quiet: bool = False) -> None:
-    """Our logs carry ids and error types only. httpx would log each request URL, and those URLs
-    contain the bot token: it never logs below WARNING. The demo keeps its transcript readable."""
-    logging.basicConfig(level="WARNING" if quiet and level != "DEBUG" else level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,23 @@
+"""Logging without personal data.
+
+Our own modules log ids, counts and error types only. Libraries are held back whatever LOG_LEVEL
+says: python-telegram-bot logs whole updates (names, texts) at DEBUG, and httpx logs each request
+URL, which contains the bot token, at INFO.
+"""
+from __future__ import annotations
+
+import logging
+
+LIBRARY_FLOORS = {"telegram": logging.INFO, "apscheduler": logging.INFO, "aiohttp": logging.INFO,
+                  "httpx": logging.WARNING, "httpcore": logging.WARNING, "alembic": logging.WARNING}
+
+
+def configure_logging(level: str | int, *, quiet: bool = False) -> None:
+    """`quiet` (the demo) keeps the transcript readable: warnings only unless DEBUG is asked for."""
+    numeric = logging.getLevelName(level) if isinstance(level, str) else level
+    if quiet and numeric > logging.DEBUG:
+        numeric = logging.WARNING
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(numeric)
+    for name, floor in LIBRARY_FLOORS.items():
+        logging.getLogger(name).setLevel(max(floor, numeric))
