@@ -90,6 +90,21 @@ def translator_for(participant: Participant, programme: Programme) -> Translator
     return translator(pick_language(participant.language, programme.language), participant.timezone or programme.timezone)
 
 
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Telegram refuses texts over 4096 characters: cut at paragraph, then line, then word ends."""
+    parts: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = next((at for at in (window.rfind(mark) for mark in ("\n\n", "\n", " ")) if at > limit // 2), limit)
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return parts
+
+
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s … capped at 10 minutes."""
     return timedelta(seconds=min(5 * 2 ** max(0, attempts - 1), 600))
@@ -163,9 +178,11 @@ def _prepare(services: Services, message_id: int, now: datetime) -> _Prepared | 
 
 
 async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime) -> int:
+    *leading, last = split_text(prepared.rendered.text)
     try:
-        sent = await bot.send_message(prepared.chat_id, prepared.rendered.text,
-                                      reply_markup=prepared.rendered.reply_markup,
+        for part in leading:  # a very long text: the buttons go with its last part
+            await bot.send_message(prepared.chat_id, part, parse_mode=prepared.rendered.parse_mode)
+        sent = await bot.send_message(prepared.chat_id, last, reply_markup=prepared.rendered.reply_markup,
                                       parse_mode=prepared.rendered.parse_mode)
     except Forbidden:
         from bot.notices import participant_unreachable

@@ -182,3 +182,23 @@ async def test_a_burst_of_1000_due_messages_is_never_refused_for_flooding(harnes
     assert all(len(user.messages) == 2 for user in users.values())
     assert elapsed >= 1000 / 30 - 2  # the limit was respected, not bypassed
     assert elapsed < 1000 / 30 * 1.5  # and the rate was filled
+
+
+def test_long_texts_are_cut_where_a_reader_expects():
+    paragraph = "Lorem ipsum dolor sit amet. " * 40  # about 1,100 characters
+    text = "\n\n".join([paragraph.strip()] * 9)
+    parts = outbox.split_text(text)
+    assert len(parts) == 3 and all(len(part) <= 4096 for part in parts)
+    assert "\n\n".join(parts) == text  # nothing lost, cut between paragraphs
+    assert outbox.split_text("x" * 5000) == ["x" * 4096, "x" * 904]
+
+
+async def test_a_long_message_arrives_in_parts(harness, session, clock, monkeypatch):
+    people, users = seed(harness, session, clock)
+    long_text = "\n\n".join(f"Paragraphe {n} : " + "bla " * 200 for n in range(8))
+    monkeypatch.setitem(outbox.KINDS, "partner_joined",
+                        outbox.Kind(lambda tr, params, who, s: outbox.Rendered(long_text), timedelta(days=1)))
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "long")
+    assert await harness.tick() == 1
+    texts = [m.text for m in users["Marc0"].messages]
+    assert len(texts) == 2 and texts[0].startswith("Paragraphe 0") and texts[1].endswith("bla")
