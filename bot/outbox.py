@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.i18n import Translator, pick_language, translator
@@ -39,28 +39,47 @@ class Rendered:
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
     parse_mode: str | None = None
+    document: tuple[str, bytes] | None = None  # (file name, content), e.g. a calendar file
 
 
 Renderer = Callable[[Translator, dict, Participant, Session], Rendered]
+Relevance = Callable[[Session, OutboundMessage], bool]
 
 
 @dataclass(frozen=True)
 class Kind:
     render: Renderer
     max_delay: timedelta  # sent later than this after its due time, it is no longer useful
+    relevant: Relevance | None = None  # asked at send time: False drops it (e.g. a nudge already acted on)
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def renderer(kind: str, *, max_delay: timedelta = timedelta(days=1)) -> Callable[[Renderer], Renderer]:
-    """Register how a kind of message is written, and how late it may still be sent."""
+def renderer(kind: str, *, max_delay: timedelta = timedelta(days=1),
+             relevant: Relevance | None = None) -> Callable[[Renderer], Renderer]:
+    """Register how a kind of message is written, how late it may still be sent, and whether it still
+    applies when its time comes."""
 
     def register(function: Renderer) -> Renderer:
-        KINDS[kind] = Kind(function, max_delay)
+        KINDS[kind] = Kind(function, max_delay, relevant)
         return function
 
     return register
+
+
+def cancel(*, session: Session, key_prefix: str, now: datetime, reason: str) -> int:
+    """Drop the queued, unsent messages whose key starts with `key_prefix` (e.g. a moved meeting's
+    reminders); returns how many."""
+    pending = session.exec(
+        select(OutboundMessage)
+        .where(col(OutboundMessage.idempotency_key).startswith(key_prefix, autoescape=True))
+        .where(col(OutboundMessage.sent_at).is_(None), col(OutboundMessage.dropped_at).is_(None))
+    ).all()
+    for message in pending:
+        _drop(message, now, reason)
+        session.add(message)
+    return len(pending)
 
 
 def enqueue(
@@ -172,18 +191,27 @@ def _prepare(services: Services, message_id: int, now: datetime) -> _Prepared | 
         if kind is None:
             _drop(message, now, f"unknown kind {message.kind}")
             return None
+        if kind.relevant is not None and not kind.relevant(session, message):
+            _drop(message, now, "no longer relevant")
+            return None
         programme = session.get(Programme, participant.programme_id)
         rendered = kind.render(translator_for(participant, programme), message.params, participant, session)
         return _Prepared(message_id, participant.id, participant.telegram_chat_id, rendered)
 
 
 async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime) -> int:
-    *leading, last = split_text(prepared.rendered.text)
+    rendered = prepared.rendered
+    *leading, last = split_text(rendered.text)
     try:
         for part in leading:  # a very long text: the buttons go with its last part
-            await bot.send_message(prepared.chat_id, part, parse_mode=prepared.rendered.parse_mode)
-        sent = await bot.send_message(prepared.chat_id, last, reply_markup=prepared.rendered.reply_markup,
-                                      parse_mode=prepared.rendered.parse_mode)
+            await bot.send_message(prepared.chat_id, part, parse_mode=rendered.parse_mode)
+        if rendered.document is not None:
+            name, content = rendered.document
+            sent = await bot.send_document(prepared.chat_id, InputFile(content, filename=name), caption=last[:1024],
+                                           reply_markup=rendered.reply_markup, parse_mode=rendered.parse_mode)
+        else:
+            sent = await bot.send_message(prepared.chat_id, last, reply_markup=rendered.reply_markup,
+                                          parse_mode=rendered.parse_mode)
     except Forbidden:
         from bot.notices import participant_unreachable
 

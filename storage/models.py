@@ -192,3 +192,84 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     at: datetime = utc_column(nullable=False, index=True)
+
+
+class MeetingStatus(StrEnum):
+    DRAFT = "draft"  # being planned by buttons, not yet shown to the other side
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    HELD = "held"
+    MENTEE_ABSENT = "mentee_absent"
+    MENTOR_ABSENT = "mentor_absent"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+    UNCONFIRMED = "unconfirmed"  # the mentor never said how it went
+
+
+class PlaceKind(StrEnum):
+    WORKPLACE = "workplace"  # the mentor's workplace, the default in the source programmes
+    VIDEO = "video"
+    OTHER = "other"
+
+
+class MeetingSeries(SQLModel, table=True):
+    """A rhythm set once ("every other Thursday at 17:00") instead of planning each meeting."""
+
+    __tablename__ = "meeting_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    weekday: int  # 0 = Monday
+    local_time: str = Field(max_length=5)  # "17:00", in the programme's timezone
+    every_weeks: int = Field(default=2)
+    anchor: date  # the local date of the first occurrence
+    place_kind: PlaceKind = Field(default=PlaceKind.WORKPLACE, sa_type=String(16))
+    place_detail: str | None = Field(default=None, max_length=300)
+    active: bool = Field(default=True)
+    created_by: int = Field(foreign_key="participant.id")
+    created_at: datetime = utc_column(nullable=False)
+
+
+class Meeting(SQLModel, table=True):
+    __tablename__ = "meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    starts_at: datetime | None = utc_column(index=True)  # None while a draft has no time yet
+    duration_minutes: int = Field(default=90)
+    place_kind: PlaceKind = Field(default=PlaceKind.WORKPLACE, sa_type=String(16))
+    place_detail: str | None = Field(default=None, max_length=300)
+    status: MeetingStatus = Field(default=MeetingStatus.DRAFT, sa_type=String(16), index=True)
+    proposed_by: int = Field(foreign_key="participant.id")
+    proposed_at: datetime | None = utc_column()
+    confirmed_at: datetime | None = utc_column()
+    outcome_at: datetime | None = utc_column()
+    outcome_by: int | None = Field(default=None, foreign_key="participant.id")
+    series_id: int | None = Field(default=None, foreign_key="meeting_series.id")
+    replaces_id: int | None = Field(default=None, foreign_key="meeting.id")  # rescheduled from
+    sequence: int = Field(default=0)  # the calendar file's SEQUENCE: bumped on each change
+    created_at: datetime = utc_column(nullable=False)
+
+
+class AbsenceReason(StrEnum):
+    ILL = "ill"
+    JOB_INTERVIEW = "job_interview"
+    TRANSPORT = "transport"
+    SCHOOL = "school"  # school or training
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class Absence(SQLModel, table=True):
+    """Someone will not come (or did not come). Announced before the start, it is excused."""
+
+    __tablename__ = "absence"
+    __table_args__ = (UniqueConstraint("meeting_id", "participant_id", name="uq_absence_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    reason: AbsenceReason | None = Field(default=None, sa_type=String(16))
+    announced_at: datetime = utc_column(nullable=False)
+    announced_by: int = Field(foreign_key="participant.id")  # themselves, or a coordinator
+    excused: bool = Field(default=True)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from storage.db import DatabaseBehind, ensure_up_to_date, head_revision, make_engine, normalise_url, session_scope, upgrade
 from storage.models import Participant, Programme, Role
@@ -58,11 +58,9 @@ def _roundtrip(url: str, clock) -> None:
             assert [p.role for p in people] == [Role.MENTOR, Role.MENTEE]
             assert s.exec(select(Programme)).one().created_at == clock.now()  # aware UTC back
     finally:
+        SQLModel.metadata.drop_all(engine)
         with engine.begin() as connection:
-            for table in ("audit_log", "outbound_message", "invitation", "binome", "participant", "programme",
-                          "processed_update", "alembic_version"):
-                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE" if "postgresql" in url
-                                           else f"DROP TABLE IF EXISTS {table}")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         engine.dispose()
 
 

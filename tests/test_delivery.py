@@ -202,3 +202,26 @@ async def test_a_long_message_arrives_in_parts(harness, session, clock, monkeypa
     assert await harness.tick() == 1
     texts = [m.text for m in users["Marc0"].messages]
     assert len(texts) == 2 and texts[0].startswith("Paragraphe 0") and texts[1].endswith("bla")
+
+
+async def test_documents_relevance_and_cancelling(harness, session, clock, monkeypatch):
+    people, users = seed(harness, session, clock)
+    still_wanted = {"yes": True}
+    monkeypatch.setitem(outbox.KINDS, "partner_joined", outbox.Kind(
+        lambda tr, params, who, s: outbox.Rendered("Votre rencontre", document=("rencontre.ics", b"BEGIN:VCALENDAR")),
+        timedelta(days=1), relevant=lambda s, message: still_wanted["yes"]))
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "meeting:1:ics")
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "meeting:1:reminder")
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "meeting:10:reminder")
+    with session() as s:
+        assert outbox.cancel(session=s, key_prefix="meeting:1:r", now=clock.now(), reason="meeting moved") == 1
+    still_wanted["yes"] = True
+    assert await harness.tick() == 2
+    document = users["Marc0"].messages[0].document
+    assert document["file_name"] == "rencontre.ics" and document["data"] == b"BEGIN:VCALENDAR"
+    assert users["Marc0"].messages[0].text == "Votre rencontre"
+    assert rows(session)["meeting:1:reminder"].error == "meeting moved"
+    still_wanted["yes"] = False
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "nudge")
+    assert await harness.tick() == 0
+    assert rows(session)["nudge"].error == "no longer relevant"
