@@ -11,11 +11,13 @@ HELP = ("help", N_("What I can do for you"))
 LANGUAGE = ("language", N_("Change my language"))
 STOP = ("stop", N_("Pause my messages"))
 PROGRAMME = ("programme", N_("Where the programme stands"))
+MEETING = ("meeting", N_("Plan a meeting"))
+ABSENT = ("absent", N_("I can't come to the next meeting"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
-    Role.MENTEE: (HELP, LANGUAGE, STOP, START),
-    Role.MENTOR: (HELP, LANGUAGE, STOP, START),
+    Role.MENTEE: (MEETING, ABSENT, HELP, LANGUAGE, STOP, START),
+    Role.MENTOR: (MEETING, ABSENT, HELP, LANGUAGE, STOP, START),
     Role.COORDINATOR: (PROGRAMME, HELP, LANGUAGE, STOP, START),
 }
 

@@ -63,8 +63,8 @@ async def test_mentee_is_onboarded_in_french(harness, session, clock):
         actions = [a.action for a in s.exec(select(AuditLog)).all()]
         assert "consent.given" in actions and "participant.language" in actions
     menu = harness.server.commands(scope={"type": "chat", "chat_id": amina.id})
-    assert [c["command"] for c in menu] == ["help", "language", "stop", "start"]
-    assert menu[0]["description"] == "Ce que je peux faire pour vous"
+    assert [c["command"] for c in menu] == ["meeting", "absent", "help", "language", "stop", "start"]
+    assert menu[2]["description"] == "Ce que je peux faire pour vous"
 
 
 async def test_mentor_is_onboarded_in_english_from_telegram_language(harness, session, clock):
@@ -81,7 +81,7 @@ async def test_mentor_is_onboarded_in_english_from_telegram_language(harness, se
     intro = await marc.wait_for_message()
     assert "You are in a binôme with Amina, your mentee." in intro.text
     menu = harness.server.commands(scope={"type": "chat", "chat_id": marc.id})
-    assert menu[0]["description"] == "What I can do for you"
+    assert menu[2]["description"] == "What I can do for you"
 
 
 async def test_partner_hears_when_the_other_side_joins(harness, session, clock):
@@ -241,7 +241,7 @@ async def test_language_can_be_changed_later(harness, session, clock):
     await amina.send("/help")
     assert (await amina.wait_for_message()).text.startswith("Here is what you can do:")
     menu = harness.server.commands(scope={"type": "chat", "chat_id": amina.id})
-    assert menu[0]["description"] == "What I can do for you"
+    assert menu[2]["description"] == "What I can do for you"
 
 
 async def test_strangers_and_odd_messages_get_a_clear_answer(harness, session, clock):

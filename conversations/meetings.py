@@ -1,0 +1,417 @@
+"""Meetings from the chat: plan by buttons (day, time, place), accept, calendar file, reminders,
+and "I can't come" with the other side warned at once.
+
+Callback data: `m:<meeting id>:<action>[:<value>]`. The rules (storage.meetings) check that the
+meeting is still in the state the button was made for; an old or forged button changes nothing.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import outbox
+from bot.context import BotContext
+from bot.i18n import N_, Translator
+from bot.vocabulary import term
+from storage import meetings as rules
+from storage.models import AbsenceReason, Meeting, MeetingStatus, Participant, PlaceKind, Role
+from storage.participants import current_binome, partner_of
+from storage.schedule import meeting_ics, out_of_quiet_hours, reminder_times
+
+PATTERN = r"^m:(\d+):([a-z]+)(?::([A-Za-z0-9_]+))?$"
+DAYS_AHEAD = 14
+TIMES = ("08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00", "17:00", "17:30",
+         "18:00", "18:30", "19:00", "20:00")
+REASONS = {
+    AbsenceReason.ILL: N_("🤒 Ill"),
+    AbsenceReason.JOB_INTERVIEW: N_("💼 Job interview"),
+    AbsenceReason.TRANSPORT: N_("🚌 Transport"),
+    AbsenceReason.SCHOOL: N_("🎓 School or training"),
+    AbsenceReason.FAMILY: N_("👪 Family"),
+    AbsenceReason.OTHER: N_("Other reason"),
+}
+PLACES = {
+    PlaceKind.WORKPLACE: N_("🏢 At {name}'s workplace"),
+    PlaceKind.VIDEO: N_("💻 Video call"),
+    PlaceKind.OTHER: N_("📍 Another place"),
+}
+
+
+def button(text: str, meeting_id: int, action: str, value: str | None = None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=f"m:{meeting_id}:{action}" + (f":{value}" if value else ""))
+
+
+# Date patterns are the translators' business: each language orders day, month and weekday its own way.
+# Translators: a CLDR date pattern for a full weekday and date, e.g. "Tuesday, October 27".
+LONG_DAY = N_("EEEE, MMMM d")
+# Translators: a CLDR date pattern for a short weekday and date, on a button, e.g. "Tue, Oct 27".
+SHORT_DAY = N_("EEE, MMM d")
+
+
+def long_day(tr: Translator, day) -> str:
+    return tr.date(day, tr(LONG_DAY))
+
+
+def when(tr: Translator, meeting: Meeting) -> str:
+    return tr("{day} at {time}").format(day=long_day(tr, meeting.starts_at), time=tr.time(meeting.starts_at))
+
+
+def place_text(tr: Translator, session: Session, meeting: Meeting) -> str:
+    pair = rules.pair_of(session=session, meeting=meeting)
+    if meeting.place_kind == PlaceKind.WORKPLACE:
+        where = tr("at {name}'s workplace").format(name=pair.mentor.first_name)
+        return f"{where} ({pair.mentor.employer})" if pair.mentor.employer else where
+    if meeting.place_kind == PlaceKind.VIDEO:
+        return tr("by video call")
+    return tr("at a place to agree together")
+
+
+# ---------------------------------------------------------------- planning by buttons
+
+async def plan(update: Update, context: BotContext) -> None:
+    """/meeting: start planning the next meeting."""
+    _ = context._
+    participant = context.participant
+    if participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR:
+        await update.effective_message.reply_text(_("Meetings are planned by the mentor and the mentee of a "
+                                                    "binôme. /help shows what you can do."))
+        return
+    with context.services.session() as session:
+        binome = current_binome(session=session, participant=participant)
+        if binome is None:
+            await update.effective_message.reply_text(_("You are not in a binôme yet."))
+            return
+        meeting = rules.start_draft(session=session, binome=binome, proposer=participant,
+                                    now=context.services.now())
+    await update.effective_message.reply_text(_("When shall we meet? Choose a day:"),
+                                              reply_markup=_days(context.tr, meeting.id, context.services.now()))
+
+
+def _days(tr: Translator, meeting_id: int, now: datetime) -> InlineKeyboardMarkup:
+    today = tr.local(now).date()
+    days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
+    labels = [tr("Today") if d == today else tr.date(d, tr(SHORT_DAY)) for d in days]
+    buttons = [button(label, meeting_id, "d", d.strftime("%Y%m%d")) for label, d in zip(labels, days)]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def _times(tr: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    buttons = [button(t, meeting_id, "t", t.replace(":", "")) for t in TIMES]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    return InlineKeyboardMarkup(rows + [[button(tr("← Another day"), meeting_id, "back")]])
+
+
+def _places(tr: Translator, meeting_id: int, session: Session, meeting: Meeting) -> InlineKeyboardMarkup:
+    pair = rules.pair_of(session=session, meeting=meeting)
+    rows = [[button(tr(label).format(name=pair.mentor.first_name), meeting_id, "p", kind.value)]
+            for kind, label in PLACES.items()]
+    return InlineKeyboardMarkup(rows)
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Every meeting button: check it still applies, then do what it says."""
+    query = update.callback_query
+    meeting_id, action, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
+    participant = context.participant
+    if participant is None:
+        await query.answer(context._("This button is no longer valid."))
+        return
+    handler = ACTIONS.get(action)
+    try:
+        if handler is None:
+            raise rules.MeetingRefused(rules.Refusal.GONE)
+        await handler(update, context, meeting_id, participant, value)
+    except rules.MeetingRefused as refused:
+        await query.answer(_refusal(context, refused), show_alert=False)
+        return
+    except ValueError:  # a forged value (day, time, reason)
+        await query.answer(context._("This button is no longer valid."))
+        return
+
+
+def _refusal(context: BotContext, refused: rules.MeetingRefused) -> str:
+    _ = context._
+    if refused.refusal == rules.Refusal.PAST:
+        return _("This time has already passed: choose another one.")
+    if refused.refusal == rules.Refusal.NOT_YOURS:
+        return _("This button is no longer valid.")
+    if refused.status == MeetingStatus.CONFIRMED:
+        return _("This meeting is already confirmed.")
+    if refused.status in (MeetingStatus.CANCELLED, MeetingStatus.MENTEE_ABSENT, MeetingStatus.MENTOR_ABSENT):
+        return _("This meeting will not take place: nothing was changed.")
+    return _("This button is no longer valid.")
+
+
+async def _day(update, context: BotContext, meeting_id: int, participant: Participant, value: str) -> None:
+    day = datetime.strptime(value or "", "%Y%m%d").date()
+    now = context.services.now()
+    if not 0 <= (day - context.tr.local(now).date()).days < DAYS_AHEAD:
+        raise ValueError(value)
+    with context.services.session() as session:
+        rules.choose_day(session=session, meeting_id=meeting_id, participant_id=participant.id, day=day, now=now)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        context._("{day}: at what time?").format(day=long_day(context.tr, day)),
+        reply_markup=_times(context.tr, meeting_id))
+
+
+async def _back(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    with context.services.session() as session:
+        rules._draft(session, meeting_id, participant.id, context.services.now())
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(context._("When shall we meet? Choose a day:"),
+                                                  reply_markup=_days(context.tr, meeting_id, context.services.now()))
+
+
+async def _time(update, context: BotContext, meeting_id: int, participant: Participant, value: str) -> None:
+    at = datetime.strptime(value or "", "%H%M").time()
+    with context.services.session() as session:
+        meeting = rules.choose_time(session=session, meeting_id=meeting_id, participant_id=participant.id, at=at,
+                                    now=context.services.now())
+        keyboard = _places(context.tr, meeting_id, session, meeting)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        context._("{when}: where?").format(when=when(context.tr, meeting)), reply_markup=keyboard)
+
+
+async def _place(update, context: BotContext, meeting_id: int, participant: Participant, value: str) -> None:
+    place = PlaceKind(value)
+    with context.services.session() as session:
+        meeting = rules.choose_place(session=session, meeting_id=meeting_id, participant_id=participant.id,
+                                     place=place, now=context.services.now())
+        partner = partner_of(session=session, participant=participant)
+        text = context._("Meeting {when}, {place}. Shall I send it to {name}?").format(
+            when=when(context.tr, meeting), place=place_text(context.tr, session, meeting), name=partner.first_name)
+    keyboard = InlineKeyboardMarkup([[button(context._("✅ Send"), meeting_id, "send"),
+                                      button(context._("✖ Cancel"), meeting_id, "drop")]])
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+
+
+async def _drop(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    with context.services.session() as session:
+        meeting, _ = rules._draft(session, meeting_id, participant.id, context.services.now())
+        meeting.status = MeetingStatus.CANCELLED
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(context._("Planning cancelled. /meeting to start again."))
+
+
+async def _send(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    now = context.services.now()
+    with context.services.session() as session:
+        meeting, pair = rules.propose(session=session, meeting_id=meeting_id, participant_id=participant.id, now=now)
+        other = pair.other(participant.id)
+        _enqueue_soon(session, other, "meeting_proposed", f"meeting:{meeting.id}:proposed", now,
+                      {"meeting_id": meeting.id}, stale_after=meeting.starts_at)
+        text = context._("Sent to {name}: meeting {when}, {place}. I will tell you their answer.").format(
+            name=other.first_name, when=when(context.tr, meeting), place=place_text(context.tr, session, meeting))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(text)
+
+
+def _enqueue_soon(session: Session, recipient: Participant, kind: str, key: str, now: datetime, params: dict,
+                  stale_after: datetime | None = None) -> None:
+    """Now, or when the recipient's quiet hours end."""
+    from bot.outbox import translator_for
+    from storage.participants import programme_of
+
+    programme = programme_of(session=session, participant=recipient)
+    tz = translator_for(recipient, programme).timezone
+    due = out_of_quiet_hours(now, tz=tz, direction="later")
+    outbox.enqueue(session=session, participant_id=recipient.id, kind=kind, key=f"{key}:{recipient.id}", due_at=due,
+                   now=now, params=params, stale_after=stale_after)
+
+
+# ---------------------------------------------------------------- the other side answers
+
+async def _accept(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    now = context.services.now()
+    with context.services.session() as session:
+        meeting, pair = rules.accept(session=session, meeting_id=meeting_id, participant_id=participant.id, now=now)
+        for person in (pair.mentor, pair.mentee):
+            outbox.enqueue(session=session, participant_id=person.id, kind="meeting_confirmed",
+                           key=f"meeting:{meeting.id}:confirmed:{meeting.sequence}:{person.id}", due_at=now, now=now,
+                           params={"meeting_id": meeting.id, "stamp": now.isoformat()},
+                           stale_after=meeting.starts_at)
+            schedule_reminders(session, meeting, person, now)
+    await update.callback_query.answer(context._("Confirmed!"))
+    await update.callback_query.edit_message_reply_markup(None)
+
+
+def schedule_reminders(session: Session, meeting: Meeting, person: Participant, now: datetime) -> None:
+    """The day before and a few hours before, in the person's timezone, outside their quiet hours."""
+    from bot.outbox import translator_for
+    from storage.participants import programme_of
+
+    tz = translator_for(person, programme_of(session=session, participant=person)).timezone
+    plan = reminder_times(starts_at=meeting.starts_at, now=now, tz=tz)
+    for name, due in (("day_before", plan.day_before), ("hours_before", plan.hours_before)):
+        if due is not None:
+            outbox.enqueue(session=session, participant_id=person.id, kind="meeting_reminder",
+                           key=f"meeting:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:{name}:{person.id}",
+                           due_at=due, now=now, stale_after=meeting.starts_at,
+                           params={"meeting_id": meeting.id, "starts_at": meeting.starts_at.isoformat(), "which": name})
+
+
+async def _another(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    now = context.services.now()
+    with context.services.session() as session:
+        old, draft, pair = rules.ask_another_slot(session=session, meeting_id=meeting_id,
+                                                  participant_id=participant.id, now=now)
+        _enqueue_soon(session, pair.other(participant.id), "meeting_declined", f"meeting:{old.id}:declined", now,
+                      {"meeting_id": old.id, "by": participant.id})
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    await context.bot.send_message(update.effective_chat.id, context._("Which day suits you better?"),
+                                   reply_markup=_days(context.tr, draft.id, now))
+
+
+# ---------------------------------------------------------------- "I'll be there" / "I can't come"
+
+async def _here(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    with context.services.session() as session:
+        meeting, _ = rules._member(session, meeting_id, participant.id)
+        if meeting.status != MeetingStatus.CONFIRMED:
+            raise rules.MeetingRefused(rules.Refusal.GONE, meeting)
+    await update.callback_query.answer(context._("Noted, see you there!"))
+    await update.callback_query.edit_message_reply_markup(None)
+
+
+async def _cant(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    with context.services.session() as session:
+        meeting, _ = rules._member(session, meeting_id, participant.id)
+        if meeting.status not in rules.OPEN:
+            raise rules.MeetingRefused(rules.Refusal.GONE, meeting)
+    await update.callback_query.answer()
+    await context.bot.send_message(update.effective_chat.id, context._("Sorry to hear it. What is the reason?"),
+                                   reply_markup=_reasons(context.tr, meeting_id))
+
+
+def _reasons(tr: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    buttons = [button(tr(label), meeting_id, "r", reason.value) for reason, label in REASONS.items()]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+async def _reason(update, context: BotContext, meeting_id: int, participant: Participant, value: str) -> None:
+    reason = AbsenceReason(value)
+    now = context.services.now()
+    with context.services.session() as session:
+        meeting, absence, pair = rules.announce_absence(session=session, meeting_id=meeting_id,
+                                                        participant_id=participant.id, reason=reason, now=now)
+        other = pair.other(participant.id)
+        outbox.cancel(session=session, key_prefix=f"meeting:{meeting.id}:", now=now, reason="meeting will not happen")
+        outbox.enqueue(session=session, participant_id=other.id, kind="absence_warning",
+                       key=f"meeting:{meeting.id}:absence:{participant.id}:{other.id}", due_at=now, now=now,
+                       params={"meeting_id": meeting.id, "absent": participant.id, "reason": reason.value})
+        name = other.first_name
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(context._(
+        "Thank you for saying so. I am warning {name} now. Tap /meeting to plan another meeting.").format(name=name))
+
+
+async def cannot_come(update: Update, context: BotContext) -> None:
+    """/absent: "I can't come" to the next meeting, at any time."""
+    participant = context.participant
+    _ = context._
+    if participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR:
+        await update.effective_message.reply_text(_("This command is for the mentor and the mentee of a binôme."))
+        return
+    with context.services.session() as session:
+        meeting = rules.next_meeting(session=session, participant=participant, now=context.services.now())
+        if meeting is None:
+            await update.effective_message.reply_text(_("You have no meeting planned. /meeting plans one."))
+            return
+        text = _("You cannot come to the meeting {when}? What is the reason?").format(when=when(context.tr, meeting))
+    await update.effective_message.reply_text(text, reply_markup=_reasons(context.tr, meeting.id))
+
+
+ACTIONS = {"d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
+           "other": _another, "here": _here, "cant": _cant, "r": _reason}
+
+
+# ---------------------------------------------------------------- what the outbox sends
+
+def _meeting(session: Session, params: dict) -> Meeting:
+    return session.get(Meeting, params["meeting_id"])
+
+
+def _still(status: MeetingStatus):
+    def relevant(session: Session, message) -> bool:
+        meeting = session.get(Meeting, message.params["meeting_id"])
+        if meeting is None or meeting.status != status:
+            return False
+        expected = message.params.get("starts_at")
+        return expected is None or meeting.starts_at.isoformat() == expected
+    return relevant
+
+
+@outbox.renderer("meeting_proposed", max_delay=timedelta(days=7), relevant=_still(MeetingStatus.PROPOSED))
+def render_proposed(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    pair = rules.pair_of(session=session, meeting=meeting)
+    proposer = pair.other(recipient.id)
+    text = tr("{name} proposes a meeting {when}, {place}.").format(
+        name=proposer.first_name, when=when(tr, meeting), place=place_text(tr, session, meeting))
+    keyboard = InlineKeyboardMarkup([[button(tr("✅ Accept"), meeting.id, "ok")],
+                                     [button(tr("🔁 Propose another time"), meeting.id, "other")]])
+    return outbox.Rendered(text, keyboard)
+
+
+@outbox.renderer("meeting_declined", max_delay=timedelta(days=7))
+def render_declined(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    other = session.get(Participant, params["by"])
+    return outbox.Rendered(tr("{name} cannot make it {when} and is choosing another time. I will send you their "
+                              "proposal.").format(name=other.first_name, when=when(tr, meeting)))
+
+
+@outbox.renderer("meeting_confirmed", max_delay=timedelta(days=7), relevant=_still(MeetingStatus.CONFIRMED))
+def render_confirmed(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    pair = rules.pair_of(session=session, meeting=meeting)
+    other = pair.other(recipient.id)
+    place = place_text(tr, session, meeting)
+    text = tr("📅 Confirmed: meeting with {name} {when}, {place}. Add it to your calendar with the file "
+              "below.").format(name=other.first_name, when=when(tr, meeting), place=place)
+    ics = meeting_ics(uid=f"binome-meeting-{meeting.id}@binome", starts_at=meeting.starts_at,
+                      duration=timedelta(minutes=meeting.duration_minutes),
+                      summary=tr("Binôme: meeting with {name}").format(name=other.first_name), location=place,
+                      description=None, sequence=meeting.sequence, now=datetime.fromisoformat(params["stamp"]))
+    return outbox.Rendered(text, document=(tr("meeting.ics"), ics))
+
+
+@outbox.renderer("meeting_reminder", max_delay=timedelta(days=1), relevant=_still(MeetingStatus.CONFIRMED))
+def render_reminder(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    pair = rules.pair_of(session=session, meeting=meeting)
+    values = {"name": pair.other(recipient.id).first_name, "when": when(tr, meeting),
+              "time": tr.time(meeting.starts_at), "place": place_text(tr, session, meeting)}
+    if params["which"] == "day_before":
+        text = tr("⏰ Reminder: meeting with {name} tomorrow at {time}, {place}.").format(**values)
+    else:
+        text = tr("⏰ Soon: meeting with {name} at {time}, {place}.").format(**values)
+    keyboard = InlineKeyboardMarkup([[button(tr("👍 I'll be there"), meeting.id, "here"),
+                                      button(tr("🙁 I can't come"), meeting.id, "cant")]])
+    return outbox.Rendered(text, keyboard)
+
+
+@outbox.renderer("absence_warning", max_delay=timedelta(days=2))
+def render_absence(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    absent = session.get(Participant, params["absent"])
+    pair = rules.pair_of(session=session, meeting=meeting)
+    role = term(tr, pair.programme, pair.role_of(absent.id))
+    text = tr("⚠️ {name}, your {role}, cannot come to the meeting {when}. Reason: {reason}. Tap /meeting to "
+              "plan another one.").format(name=absent.first_name, role=role, when=when(tr, meeting),
+                                          reason=tr(REASONS[AbsenceReason(params["reason"])]))
+    return outbox.Rendered(text)
+
+
+HANDLERS = [
+    CommandHandler("meeting", plan),
+    CommandHandler("absent", cannot_come),
+    CallbackQueryHandler(on_button, pattern=PATTERN),
+]

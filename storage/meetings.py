@@ -1,0 +1,203 @@
+"""The rules of meetings, as plain functions over the database (no Telegram inside).
+
+A meeting is planned as a DRAFT by one side (day, time, place), PROPOSED to the other side, then
+CONFIRMED. Either side can say they cannot come; said before the start, the absence is excused.
+Every change is in the audit log with who did it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from storage.audit import record
+from storage.models import (Absence, AbsenceReason, Binome, Meeting, MeetingStatus, Participant, PlaceKind,
+                            Programme, Role)
+from storage.schedule import local_instant
+
+DRAFT_LIFETIME = timedelta(days=1)
+OPEN = (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
+
+
+class Refusal(StrEnum):
+    """Why a button cannot do what it says any more: answered politely, nothing changes."""
+
+    NOT_YOURS = "not_yours"
+    GONE = "gone"  # the meeting is no longer in the state this button was for
+    PAST = "past"
+    NOT_PAIRED = "not_paired"
+
+
+class MeetingRefused(Exception):
+    def __init__(self, refusal: Refusal, meeting: Meeting | None = None) -> None:
+        super().__init__(refusal.value)
+        # The status as seen when refusing: the session is rolled back after this is raised.
+        self.refusal, self.status = refusal, meeting.status if meeting is not None else None
+
+
+@dataclass
+class Pair:
+    binome: Binome
+    programme: Programme
+    mentor: Participant
+    mentee: Participant
+
+    def other(self, participant_id: int) -> Participant:
+        return self.mentee if participant_id == self.mentor.id else self.mentor
+
+    def role_of(self, participant_id: int) -> Role:
+        return Role.MENTOR if participant_id == self.mentor.id else Role.MENTEE
+
+
+def pair_of(*, session: Session, meeting: Meeting) -> Pair:
+    binome = session.get(Binome, meeting.binome_id)
+    return Pair(binome, session.get(Programme, binome.programme_id), session.get(Participant, binome.mentor_id),
+                session.get(Participant, binome.mentee_id))
+
+
+def _audit(session: Session, meeting: Meeting, actor_id: int | None, action: str, now: datetime, **details) -> None:
+    binome = session.get(Binome, meeting.binome_id)
+    record(session=session, at=now, programme_id=binome.programme_id,
+           actor=f"participant:{actor_id}" if actor_id else "system", action=action,
+           subject=f"meeting:{meeting.id}", details=details)
+
+
+def _member(session: Session, meeting_id: int, participant_id: int) -> tuple[Meeting, Pair]:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise MeetingRefused(Refusal.GONE)
+    pair = pair_of(session=session, meeting=meeting)
+    if participant_id not in (pair.mentor.id, pair.mentee.id):
+        raise MeetingRefused(Refusal.NOT_YOURS, meeting)
+    return meeting, pair
+
+
+def start_draft(*, session: Session, binome: Binome, proposer: Participant, now: datetime,
+                replaces: Meeting | None = None) -> Meeting:
+    meeting = Meeting(binome_id=binome.id, proposed_by=proposer.id, created_at=now, status=MeetingStatus.DRAFT,
+                      replaces_id=replaces.id if replaces else None)
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def _draft(session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
+    meeting, pair = _member(session, meeting_id, participant_id)
+    if meeting.proposed_by != participant_id:
+        raise MeetingRefused(Refusal.NOT_YOURS, meeting)
+    if meeting.status != MeetingStatus.DRAFT or now - meeting.created_at > DRAFT_LIFETIME:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    return meeting, pair
+
+
+def choose_day(*, session: Session, meeting_id: int, participant_id: int, day: date, now: datetime) -> Meeting:
+    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    meeting.starts_at = local_instant(day, time(12, 0), pair.programme.timezone)  # the time comes next
+    session.add(meeting)
+    return meeting
+
+
+def choose_time(*, session: Session, meeting_id: int, participant_id: int, at: time, now: datetime) -> Meeting:
+    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    if meeting.starts_at is None:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    day = meeting.starts_at.astimezone(_zone(pair.programme.timezone)).date()
+    starts_at = local_instant(day, at, pair.programme.timezone)
+    if starts_at <= now:
+        raise MeetingRefused(Refusal.PAST, meeting)
+    meeting.starts_at = starts_at
+    session.add(meeting)
+    return meeting
+
+
+def choose_place(*, session: Session, meeting_id: int, participant_id: int, place: PlaceKind,
+                 now: datetime) -> Meeting:
+    meeting, _ = _draft(session, meeting_id, participant_id, now)
+    meeting.place_kind = place
+    session.add(meeting)
+    return meeting
+
+
+def propose(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
+    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    if meeting.starts_at is None or meeting.starts_at <= now:
+        raise MeetingRefused(Refusal.PAST, meeting)
+    meeting.status = MeetingStatus.PROPOSED
+    meeting.proposed_at = now
+    session.add(meeting)
+    _audit(session, meeting, participant_id, "meeting.proposed", now)
+    return meeting, pair
+
+
+def accept(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
+    """The other side accepts: confirmed. The proposer cannot accept their own proposal."""
+    meeting, pair = _member(session, meeting_id, participant_id)
+    if meeting.proposed_by == participant_id:
+        raise MeetingRefused(Refusal.NOT_YOURS, meeting)
+    if meeting.status != MeetingStatus.PROPOSED:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    if meeting.starts_at <= now:
+        raise MeetingRefused(Refusal.PAST, meeting)
+    meeting.status = MeetingStatus.CONFIRMED
+    meeting.confirmed_at = now
+    session.add(meeting)
+    _audit(session, meeting, participant_id, "meeting.confirmed", now)
+    return meeting, pair
+
+
+def ask_another_slot(*, session: Session, meeting_id: int, participant_id: int,
+                     now: datetime) -> tuple[Meeting, Meeting, Pair]:
+    """The other side declines this slot and plans another: the proposal ends, a new draft starts."""
+    meeting, pair = _member(session, meeting_id, participant_id)
+    if meeting.proposed_by == participant_id or meeting.status != MeetingStatus.PROPOSED:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.outcome_at, meeting.outcome_by = now, participant_id
+    session.add(meeting)
+    _audit(session, meeting, participant_id, "meeting.declined", now)
+    me = pair.mentor if participant_id == pair.mentor.id else pair.mentee
+    return meeting, start_draft(session=session, binome=pair.binome, proposer=me, now=now, replaces=meeting), pair
+
+
+def announce_absence(*, session: Session, meeting_id: int, participant_id: int, reason: AbsenceReason,
+                     now: datetime, announced_by: int | None = None) -> tuple[Meeting, Absence, Pair]:
+    """`participant_id` will not come. Before the start it is excused; the meeting will not take place."""
+    meeting, pair = _member(session, meeting_id, participant_id)
+    if meeting.status not in OPEN:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) <= now:
+        raise MeetingRefused(Refusal.PAST, meeting)
+    absence = Absence(meeting_id=meeting.id, participant_id=participant_id, reason=reason, announced_at=now,
+                      announced_by=announced_by or participant_id, excused=now < meeting.starts_at)
+    meeting.status = (MeetingStatus.MENTEE_ABSENT if pair.role_of(participant_id) == Role.MENTEE
+                      else MeetingStatus.MENTOR_ABSENT)
+    meeting.outcome_at, meeting.outcome_by = now, announced_by or participant_id
+    session.add(meeting)
+    session.add(absence)
+    _audit(session, meeting, announced_by or participant_id, "meeting.absence", now, reason=reason.value,
+           excused=absence.excused, role=pair.role_of(participant_id).value)
+    return meeting, absence, pair
+
+
+def next_meeting(*, session: Session, participant: Participant, now: datetime) -> Meeting | None:
+    """The participant's next proposed or confirmed meeting that has not ended."""
+    from storage.participants import current_binome
+
+    binome = current_binome(session=session, participant=participant)
+    if binome is None:
+        return None
+    for meeting in session.exec(
+        select(Meeting).where(Meeting.binome_id == binome.id, col(Meeting.status).in_(list(OPEN)))
+        .order_by(Meeting.starts_at)
+    ).all():
+        if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) > now:
+            return meeting
+    return None
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)

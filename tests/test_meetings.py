@@ -1,0 +1,189 @@
+"""Meetings as a mentor and a mentee live them: planned by buttons, accepted, in the calendar,
+reminded, and "I can't come" warned at once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from storage.models import Absence, AuditLog, Meeting, MeetingStatus, OutboundMessage, Participant
+from tests.factories import link, make_pair, make_programme
+
+
+def seed(harness, session, clock, mentee_timezone=None, mentor_language="fr", mentee_language="fr"):
+    with session() as s:
+        programme = make_programme(s, clock.now())  # Europe/Brussels
+        mentor, mentee, _ = make_pair(s, programme, clock.now())
+        mentor.employer = "Banque du Midi"
+        mentee.timezone = mentee_timezone
+        marc = harness.server.user(first_name="Marc", language_code=mentor_language)
+        amina = harness.server.user(first_name="Amina", language_code=mentee_language)
+        link(mentor, marc, clock.now(), mentor_language)
+        link(mentee, amina, clock.now(), mentee_language)
+        return mentor, mentee, marc, amina
+
+
+async def tap(user, message, text: str):
+    """Press a button and wait until the bot has done what it does about it."""
+    await user.press(message, text=text)
+    await user.server.settle(quiet=0.05)
+
+
+async def plan_meeting(user, day_label: str, time_label: str, place: str = "Marc"):
+    await user.send("/meeting")
+    days = await user.wait_for_message()
+    await tap(user, days, day_label)
+    await tap(user, days, time_label)
+    await tap(user, days, place)
+    await tap(user, days, "Envoyer")
+    return days
+
+
+async def test_a_meeting_planned_by_buttons_accepted_and_added_to_the_calendar(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)  # Monday 7 Sept 2026, 10:00 in Brussels
+    await marc.send("/meeting")
+    days = await marc.wait_for_message()
+    assert days.text == "Quand voulez-vous vous voir ? Choisissez un jour :"
+    assert days.button_texts[:3] == ["Aujourd’hui", "mar. 8 sept.", "mer. 9 sept."]
+    await tap(marc, days, "jeu. 10 sept.")
+    assert days.text == "jeudi 10 septembre : à quelle heure ?"
+    await tap(marc, days, "17:00")
+    assert days.text == "jeudi 10 septembre à 17:00 : où ?"
+    assert days.button_texts[0] == "🏢 Sur le lieu de travail de Marc"
+    await tap(marc, days, "Sur le lieu de travail")
+    assert days.text == ("Rencontre jeudi 10 septembre à 17:00, sur le lieu de travail de Marc (Banque du Midi). "
+                         "Je l'envoie à Amina ?")
+    await tap(marc, days, "Envoyer")
+    assert days.text.startswith("Envoyé à Amina")
+
+    await harness.tick()
+    proposal = await amina.wait_for_message()
+    assert proposal.text == ("Marc propose une rencontre jeudi 10 septembre à 17:00, sur le lieu de travail de Marc "
+                             "(Banque du Midi).")
+    await tap(amina, proposal, "Accepter")
+    await harness.tick()
+    for user in (marc, amina):
+        confirmed = await user.wait_for_message()
+        assert confirmed.text.startswith("📅 Confirmé : rencontre avec")
+        ics = confirmed.document["data"].decode()
+        assert confirmed.document["file_name"] == "rencontre.ics"
+        assert "DTSTART:20260910T150000Z" in ics and "DTEND:20260910T163000Z" in ics  # 17:00 in Brussels
+    with session() as s:
+        meeting = s.exec(select(Meeting)).one()
+        assert meeting.status == MeetingStatus.CONFIRMED and meeting.confirmed_at == clock.now()
+        actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.subject == f"meeting:{meeting.id}"))]
+        assert actions == ["meeting.proposed", "meeting.confirmed"]
+
+    # The day before at 18:00 local, both are reminded; three hours before, again.
+    clock.set(datetime(2026, 9, 9, 16, 0, tzinfo=timezone.utc))
+    await harness.tick()
+    for user, name in ((marc, "Amina"), (amina, "Marc")):
+        reminder = await user.wait_for_message()
+        assert reminder.text.startswith(f"⏰ Rappel : rencontre avec {name} demain à 17:00")
+        assert reminder.button_texts == ["👍 Je serai là", "🙁 Je ne peux pas venir"]
+    clock.set(datetime(2026, 9, 10, 12, 0, tzinfo=timezone.utc))
+    await harness.tick()
+    assert (await amina.wait_for_message()).text.startswith("⏰ Bientôt : rencontre avec Marc à 17:00")
+    answer = await amina.callback_answer(await amina.press(amina.last_message, text="Je serai là"))
+    assert answer["text"] == "C'est noté, à bientôt !"
+
+
+async def test_i_cannot_come_warns_the_mentor_at_once_and_cancels_the_reminders(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await plan_meeting(marc, "jeu. 10 sept.", "17:00")
+    await harness.tick()
+    await tap(amina, await amina.wait_for_message(), "Accepter")
+    await harness.tick()
+    marc.skip_to_end()
+    amina.skip_to_end()
+
+    clock.set(datetime(2026, 9, 10, 6, 30, tzinfo=timezone.utc))  # the morning of the meeting
+    await amina.send("/absent")
+    question = await amina.wait_for_message()
+    assert question.text == "Vous ne pouvez pas venir à la rencontre jeudi 10 septembre à 17:00 ? Pour quelle raison ?"
+    await tap(amina, question, "Entretien d'embauche")
+    assert "Je préviens Marc tout de suite" in question.text
+    clock.advance(seconds=30)
+    await harness.tick()  # within a minute on the clock
+    warning = await marc.wait_for_message()
+    assert warning.text == ("⚠️ Amina, votre mentoré, ne peut pas venir à la rencontre jeudi 10 septembre à 17:00. "
+                            "Raison : 💼 Entretien d'embauche. Touchez /meeting pour en planifier une autre.")
+    with session() as s:
+        absence = s.exec(select(Absence)).one()
+        assert absence.excused and absence.participant_id == mentee.id and absence.reason == "job_interview"
+        assert s.exec(select(Meeting)).one().status == MeetingStatus.MENTEE_ABSENT
+        reminders = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "meeting_reminder")).all()
+        assert reminders and all(r.dropped_at is not None and r.sent_at is None for r in reminders)
+
+    # Old buttons change nothing.
+    proposal = next(m for m in amina.messages if m.text.startswith("Marc propose"))
+    answer = await amina.callback_answer(await amina.press_data(proposal, f"m:{absence.meeting_id}:ok"))
+    assert answer["text"] == "Cette rencontre n'aura pas lieu : rien n'a été modifié."
+    answer = await amina.callback_answer(await amina.press_data(proposal, f"m:{absence.meeting_id}:r:ill"))
+    assert answer["text"] == "Cette rencontre n'aura pas lieu : rien n'a été modifié."
+    answer = await amina.callback_answer(await amina.press_data(proposal, "m:999:ok"))
+    assert answer["text"] == "Ce bouton n'est plus valable."
+    with session() as s:
+        assert len(s.exec(select(Absence)).all()) == 1
+
+
+async def test_another_time_is_asked_and_the_proposer_is_told(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await plan_meeting(marc, "jeu. 10 sept.", "17:00")
+    await harness.tick()
+    await tap(amina, await amina.wait_for_message(), "Proposer un autre moment")
+    days = await amina.wait_for_message()
+    assert days.text == "Quel jour vous conviendrait mieux ?"
+    await tap(amina, days, "ven. 11 sept.")
+    await tap(amina, days, "18:30")
+    await tap(amina, days, "Appel vidéo")
+    await tap(amina, days, "Envoyer")
+    await harness.tick()
+    texts = [m.text for m in marc.messages]
+    assert texts[-2].startswith("Amina ne peut pas jeudi 10 septembre à 17:00")
+    assert texts[-1] == "Amina propose une rencontre vendredi 11 septembre à 18:30, par appel vidéo."
+
+
+async def test_someone_elses_meeting_buttons_do_nothing(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    days = await plan_meeting(marc, "jeu. 10 sept.", "17:00")
+    with session() as s:
+        programme = make_programme(s, clock.now(), name="Autre dispositif")
+        other_mentor, _, _ = make_pair(s, programme, clock.now(), mentor="Paul", mentee="Zoé", label="X")
+        paul = harness.server.user(first_name="Paul", language_code="fr")
+        link(other_mentor, paul, clock.now(), "fr")
+        meeting_id = s.exec(select(Meeting)).one().id
+    await paul.send("/help")
+    await paul.wait_for_message()
+    for data in (f"m:{meeting_id}:ok", f"m:{meeting_id}:r:ill", f"m:{meeting_id}:d:20260910"):
+        answer = await paul.callback_answer(await paul.press_data(paul.last_message, data))
+        assert answer["text"] == "Ce bouton n'est plus valable."
+    with session() as s:
+        assert s.exec(select(Meeting)).one().status == MeetingStatus.PROPOSED
+
+
+async def test_a_meeting_keeps_its_local_time_across_the_dst_change(harness, session, clock):
+    clock.set(datetime(2026, 10, 21, 14, 0, tzinfo=timezone.utc))  # Wednesday, summer time: 10:00 in Montreal
+    mentor, mentee, marc, amina = seed(harness, session, clock, mentee_timezone="America/Montreal",
+                                       mentee_language="en")
+    await plan_meeting(marc, "mar. 27 oct.", "17:00")  # after the change to winter time
+    await harness.tick()
+    proposal = await amina.wait_for_message()
+    # Amina lives in Montreal: she sees her own time (17:00 Brussels = 12:00 Montreal, both in winter time).
+    assert proposal.text == "Marc proposes a meeting Tuesday, October 27 at 12:00\u202fPM, at Marc's workplace " \
+                            "(Banque du Midi)."
+    await tap(amina, proposal, "Accept")
+    await harness.tick()
+    ics = (await marc.wait_for_message()).document["data"].decode()
+    assert "DTSTART:20261027T160000Z" in ics  # 17:00 in Brussels, winter time (UTC+1)
+
+
+async def test_a_proposal_made_late_at_night_waits_for_the_morning(harness, session, clock):
+    clock.set(datetime(2026, 9, 7, 21, 30, tzinfo=timezone.utc))  # 23:30 in Brussels
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await plan_meeting(marc, "jeu. 10 sept.", "17:00")
+    assert await harness.tick() == 0
+    assert amina.messages == []
+    clock.set(datetime(2026, 9, 8, 6, 0, tzinfo=timezone.utc))  # 08:00 in Brussels
+    assert await harness.tick() == 1
+    assert amina.messages[0].text.startswith("Marc propose une rencontre")
