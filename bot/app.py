@@ -86,5 +86,9 @@ async def _tick_job(context: BotContext) -> None:
 async def tick(application: Application) -> int:
     """Turn rows that are due into work. Returns the number of messages sent."""
     services: Services = application.bot_data["services"]
+    from conversations.meetings import queue_due_work
+
     async with services.tick_lock:
+        with services.session() as session:
+            queue_due_work(session, services.now())
         return await outbox.send_due(services, application.bot)

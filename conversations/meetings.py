@@ -6,9 +6,9 @@ meeting is still in the state the button was made for; an old or forged button c
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -17,9 +17,10 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
 from storage import meetings as rules
-from storage.models import AbsenceReason, Meeting, MeetingStatus, Participant, PlaceKind, Role
+from storage.models import (AbsenceReason, Binome, BinomeStatus, Meeting, MeetingStatus, Participant, PlaceKind,
+                            Programme, Role)
 from storage.participants import current_binome, partner_of
-from storage.schedule import meeting_ics, out_of_quiet_hours, reminder_times
+from storage.schedule import meeting_ics, meeting_interval, nudge_due, out_of_quiet_hours, reminder_times
 
 PATTERN = r"^m:(\d+):([a-z]+)(?::([A-Za-z0-9_]+))?$"
 DAYS_AHEAD = 14
@@ -127,7 +128,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     except rules.MeetingRefused as refused:
         await query.answer(_refusal(context, refused), show_alert=False)
         return
-    except ValueError:  # a forged value (day, time, reason)
+    except (ValueError, KeyError):  # a forged value (day, time, reason, outcome)
         await query.answer(context._("This button is no longer valid."))
         return
 
@@ -237,6 +238,7 @@ async def _accept(update, context: BotContext, meeting_id: int, participant: Par
                            params={"meeting_id": meeting.id, "stamp": now.isoformat()},
                            stale_after=meeting.starts_at)
             schedule_reminders(session, meeting, person, now)
+        schedule_outcome_question(session, meeting, pair.mentor, now)
     await update.callback_query.answer(context._("Confirmed!"))
     await update.callback_query.edit_message_reply_markup(None)
 
@@ -254,6 +256,17 @@ def schedule_reminders(session: Session, meeting: Meeting, person: Participant, 
                            key=f"meeting:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:{name}:{person.id}",
                            due_at=due, now=now, stale_after=meeting.starts_at,
                            params={"meeting_id": meeting.id, "starts_at": meeting.starts_at.isoformat(), "which": name})
+
+
+def schedule_outcome_question(session: Session, meeting: Meeting, mentor: Participant, now: datetime) -> None:
+    """Shortly after the planned end the mentor is asked how it went; once more a day later."""
+    end = rules.ends_at(meeting)
+    for which, due in (("asked", end + rules.OUTCOME_ASKED_AFTER),
+                       ("again", end + rules.OUTCOME_ASKED_AFTER + rules.OUTCOME_REMINDED_AFTER)):
+        outbox.enqueue(session=session, participant_id=mentor.id, kind="meeting_outcome",
+                       key=f"meeting:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:outcome:{which}:{mentor.id}",
+                       due_at=due, now=now, stale_after=end + rules.UNCONFIRMED_AFTER,
+                       params={"meeting_id": meeting.id, "starts_at": meeting.starts_at.isoformat(), "which": which})
 
 
 async def _another(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
@@ -328,7 +341,33 @@ async def cannot_come(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(text, reply_markup=_reasons(context.tr, meeting.id))
 
 
-ACTIONS = {"d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
+OUTCOME_VALUES = {"held": MeetingStatus.HELD, "noshow": MeetingStatus.MENTEE_ABSENT,
+                  "cancelled": MeetingStatus.CANCELLED, "postponed": MeetingStatus.POSTPONED}
+
+
+async def _outcome(update, context: BotContext, meeting_id: int, participant: Participant, value: str) -> None:
+    outcome = OUTCOME_VALUES[value]  # KeyError on forged data: answered as an invalid button
+    now = context.services.now()
+    _ = context._
+    with context.services.session() as session:
+        meeting, pair, absence = rules.record_outcome(session=session, meeting_id=meeting_id,
+                                                      participant_id=participant.id, outcome=outcome, now=now)
+        outbox.cancel(session=session, key_prefix=f"meeting:{meeting.id}:", now=now, reason="outcome recorded")
+        if absence is not None:
+            _enqueue_soon(session, pair.mentee, "meeting_missed", f"meeting:{meeting.id}:missed", now,
+                          {"meeting_id": meeting.id})
+        name = pair.mentee.first_name
+    texts = {
+        MeetingStatus.HELD: _("Thank you! The meeting is recorded as held."),
+        MeetingStatus.MENTEE_ABSENT: _("Noted. I am writing to {name} to ask what happened.").format(name=name),
+        MeetingStatus.CANCELLED: _("Noted: the meeting was cancelled. /meeting plans the next one."),
+        MeetingStatus.POSTPONED: _("Noted: the meeting is postponed. /meeting sets the new date."),
+    }
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(texts[outcome])
+
+
+ACTIONS = {"o": _outcome, "d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
            "other": _another, "here": _here, "cant": _cant, "r": _reason}
 
 
@@ -408,6 +447,71 @@ def render_absence(tr: Translator, params: dict, recipient: Participant, session
               "plan another one.").format(name=absent.first_name, role=role, when=when(tr, meeting),
                                           reason=tr(REASONS[AbsenceReason(params["reason"])]))
     return outbox.Rendered(text)
+
+
+@outbox.renderer("meeting_outcome", max_delay=timedelta(days=2), relevant=_still(MeetingStatus.CONFIRMED))
+def render_outcome(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    mentee = rules.pair_of(session=session, meeting=meeting).mentee
+    question = tr("How did the meeting with {name} {when} go?").format(name=mentee.first_name, when=when(tr, meeting))
+    if params["which"] == "again":
+        question = tr("I still do not know how the meeting with {name} {when} went. One tap is enough:").format(
+            name=mentee.first_name, when=when(tr, meeting))
+    keyboard = InlineKeyboardMarkup([
+        [button(tr("✅ It took place"), meeting.id, "o", "held")],
+        [button(tr("🚫 {name} did not come").format(name=mentee.first_name), meeting.id, "o", "noshow")],
+        [button(tr("✖ Cancelled"), meeting.id, "o", "cancelled"), button(tr("🔁 Postponed"), meeting.id, "o",
+                                                                          "postponed")],
+    ])
+    return outbox.Rendered(question, keyboard)
+
+
+@outbox.renderer("meeting_missed", max_delay=timedelta(days=3))
+def render_missed(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    mentor = rules.pair_of(session=session, meeting=meeting).mentor
+    return outbox.Rendered(tr(
+        "We missed you at the meeting with {name} {when}. I hope everything is all right. Next time, tap /absent "
+        "as soon as you know you cannot come: {name} will be warned at once. /meeting plans the next "
+        "meeting.").format(name=mentor.first_name, when=when(tr, meeting)))
+
+
+def _no_meeting_planned(session: Session, message) -> bool:
+    return not rules.has_planned_meeting(session=session, binome_id=message.params["binome_id"],
+                                         now=message.due_at)
+
+
+@outbox.renderer("cadence_nudge", max_delay=timedelta(days=2), relevant=_no_meeting_planned)
+def render_nudge(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    binome = session.get(Binome, params["binome_id"])
+    mentee = session.get(Participant, binome.mentee_id)
+    programme = session.get(Programme, binome.programme_id)
+    return outbox.Rendered(tr(
+        "It is time to plan your next meeting with {name}: the programme plans {count} a month. Tap /meeting to "
+        "choose a day.").format(name=mentee.first_name, count=programme.meetings_per_month))
+
+
+def queue_due_work(session: Session, now: datetime) -> None:
+    """Run by the tick: meetings the mentor never confirmed, and pairs due to plan a meeting."""
+    rules.expire_unconfirmed(session=session, now=now)
+    for binome in session.exec(select(Binome).where(Binome.status == BinomeStatus.ACTIVE)).all():
+        programme = session.get(Programme, binome.programme_id)
+        mentor = session.get(Participant, binome.mentor_id)
+        if mentor.onboarded_at is None:
+            continue
+        last = rules.last_meeting_time(session=session, binome_id=binome.id)
+        started = datetime.combine(binome.started_on, time(), tzinfo=timezone.utc)
+        planned = rules.has_planned_meeting(session=session, binome_id=binome.id, now=now)
+        if planned or not nudge_due(last_meeting=last, binome_started=started, next_planned=None,
+                                    meetings_per_month=programme.meetings_per_month, now=now):
+            continue
+        base = last or started
+        week = (now - base - meeting_interval(programme.meetings_per_month)) // timedelta(days=7)
+        tz = outbox.translator_for(mentor, programme).timezone
+        outbox.enqueue(session=session, participant_id=mentor.id, kind="cadence_nudge",
+                       key=f"nudge:{binome.id}:{base:%Y%m%dT%H%M}:{week}",
+                       due_at=out_of_quiet_hours(now, tz=tz, direction="later"), now=now,
+                       params={"binome_id": binome.id})
 
 
 HANDLERS = [

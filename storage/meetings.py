@@ -201,3 +201,63 @@ def _zone(name: str):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(name)
+
+
+OUTCOMES = (MeetingStatus.HELD, MeetingStatus.MENTEE_ABSENT, MeetingStatus.CANCELLED, MeetingStatus.POSTPONED)
+OUTCOME_ASKED_AFTER = timedelta(minutes=30)  # after the planned end
+OUTCOME_REMINDED_AFTER = timedelta(hours=24)
+UNCONFIRMED_AFTER = timedelta(hours=48)
+
+
+def ends_at(meeting: Meeting) -> datetime:
+    return meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+
+
+def record_outcome(*, session: Session, meeting_id: int, participant_id: int, outcome: MeetingStatus,
+                   now: datetime) -> tuple[Meeting, Pair, Absence | None]:
+    """The mentor says how it went. "The mentee did not come" without notice is an unexcused absence."""
+    if outcome not in OUTCOMES:
+        raise ValueError(outcome)
+    meeting, pair = _member(session, meeting_id, participant_id)
+    if participant_id != pair.mentor.id:
+        raise MeetingRefused(Refusal.NOT_YOURS, meeting)
+    if meeting.status != MeetingStatus.CONFIRMED:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    if now < meeting.starts_at:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    absence = None
+    if outcome == MeetingStatus.MENTEE_ABSENT:
+        absence = Absence(meeting_id=meeting.id, participant_id=pair.mentee.id, announced_at=now,
+                          announced_by=participant_id, excused=False)
+        session.add(absence)
+    meeting.status, meeting.outcome_at, meeting.outcome_by = outcome, now, participant_id
+    session.add(meeting)
+    _audit(session, meeting, participant_id, "meeting.outcome", now, outcome=outcome.value)
+    return meeting, pair, absence
+
+
+def expire_unconfirmed(*, session: Session, now: datetime) -> list[Meeting]:
+    """Confirmed meetings whose mentor never said how they went, two days after their end."""
+    expired = []
+    candidates = session.exec(select(Meeting).where(Meeting.status == MeetingStatus.CONFIRMED,
+                                                    Meeting.starts_at <= now - UNCONFIRMED_AFTER)).all()
+    for meeting in candidates:
+        if ends_at(meeting) + UNCONFIRMED_AFTER <= now:
+            meeting.status, meeting.outcome_at = MeetingStatus.UNCONFIRMED, now
+            session.add(meeting)
+            _audit(session, meeting, None, "meeting.unconfirmed", now)
+            expired.append(meeting)
+    return expired
+
+
+def has_planned_meeting(*, session: Session, binome_id: int, now: datetime) -> bool:
+    return session.exec(select(Meeting.id).where(Meeting.binome_id == binome_id,
+                                                 col(Meeting.status).in_(list(OPEN)),
+                                                 Meeting.starts_at > now)).first() is not None
+
+
+def last_meeting_time(*, session: Session, binome_id: int) -> datetime | None:
+    """When the pair last met (a held meeting)."""
+    return session.exec(select(Meeting.starts_at).where(Meeting.binome_id == binome_id,
+                                                        Meeting.status == MeetingStatus.HELD)
+                        .order_by(col(Meeting.starts_at).desc())).first()

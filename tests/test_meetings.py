@@ -187,3 +187,99 @@ async def test_a_proposal_made_late_at_night_waits_for_the_morning(harness, sess
     clock.set(datetime(2026, 9, 8, 6, 0, tzinfo=timezone.utc))  # 08:00 in Brussels
     assert await harness.tick() == 1
     assert amina.messages[0].text.startswith("Marc propose une rencontre")
+
+
+async def confirmed_meeting(harness, marc, amina, day="jeu. 10 sept.", at="17:00"):
+    await plan_meeting(marc, day, at)
+    await harness.tick()
+    await tap(amina, await amina.wait_for_message(), "Accepter")
+    await harness.tick()
+    marc.skip_to_end()
+    amina.skip_to_end()
+
+
+async def test_the_mentor_confirms_a_held_meeting_in_one_tap(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await confirmed_meeting(harness, marc, amina)
+    clock.set(datetime(2026, 9, 10, 17, 0, tzinfo=timezone.utc))  # 19:00: ended at 18:30, plus 30 min
+    await harness.tick()
+    question = await marc.wait_for_message(predicate=lambda m: m.text.startswith("Comment s'est passée"))
+    assert question.text == "Comment s'est passée la rencontre avec Amina jeudi 10 septembre à 17:00 ?"
+    assert question.button_texts == ["✅ Elle a eu lieu", "🚫 Amina n'était pas là", "✖ Annulée", "🔁 Reportée"]
+    await tap(marc, question, "Elle a eu lieu")
+    assert question.text == "Merci ! La rencontre est enregistrée comme tenue."
+    clock.advance(days=1)
+    await harness.tick()  # the second question is no longer needed
+    assert marc.messages[-1] is question
+    with session() as s:
+        assert s.exec(select(Meeting)).one().status == MeetingStatus.HELD
+    answer = await marc.callback_answer(await marc.press_data(question, "m:1:o:noshow"))
+    assert answer["text"] == "Ce bouton n'est plus valable."
+
+
+async def test_an_unexcused_absence_gets_a_kind_message_to_the_mentee(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await confirmed_meeting(harness, marc, amina)
+    clock.set(datetime(2026, 9, 10, 17, 0, tzinfo=timezone.utc))
+    await harness.tick()
+    question = await marc.wait_for_message(predicate=lambda m: m.text.startswith("Comment s'est passée"))
+    await tap(marc, question, "Amina n'était pas là")
+    assert question.text == "C'est noté. J'écris à Amina pour lui demander ce qui s'est passé."
+    await harness.tick()
+    kind_word = await amina.wait_for_message(predicate=lambda m: m.text.startswith("Vous nous avez manqué"))
+    assert "/absent" in kind_word.text
+    with session() as s:
+        absence = s.exec(select(Absence)).one()
+        assert absence.excused is False and absence.participant_id == mentee.id
+        assert s.exec(select(Meeting)).one().status == MeetingStatus.MENTEE_ABSENT
+
+
+async def test_a_mentor_who_does_not_answer_is_asked_once_more_then_it_is_unconfirmed(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await confirmed_meeting(harness, marc, amina)
+    clock.set(datetime(2026, 9, 10, 17, 0, tzinfo=timezone.utc))
+    await harness.tick()
+    await marc.wait_for_message(predicate=lambda m: m.text.startswith("Comment s'est passée"))
+    clock.advance(hours=24)
+    await harness.tick()
+    again = await marc.wait_for_message()
+    assert again.text.startswith("Je ne sais toujours pas comment s'est passée la rencontre avec Amina")
+    clock.advance(hours=24)
+    await harness.tick()
+    with session() as s:
+        meeting = s.exec(select(Meeting)).one()
+        assert meeting.status == MeetingStatus.UNCONFIRMED
+        assert s.exec(select(AuditLog).where(AuditLog.action == "meeting.unconfirmed")).one().actor == "system"
+    answer = await marc.callback_answer(await marc.press_data(again, "m:1:o:held"))
+    assert answer["text"] == "Ce bouton n'est plus valable."
+
+
+async def test_the_mentor_is_nudged_when_the_cadence_says_a_meeting_is_due(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)  # 2 meetings a month: every 15 days
+    clock.advance(days=14)
+    await harness.tick()
+    assert marc.messages == []
+    clock.advance(days=1)
+    await harness.tick()
+    nudge = await marc.wait_for_message()
+    assert nudge.text == ("Il est temps de planifier votre prochaine rencontre avec Amina : le dispositif en "
+                          "prévoit 2 par mois. Touchez /meeting pour choisir un jour.")
+    await harness.tick()
+    assert len(marc.messages) == 1  # once, not at every tick
+    assert amina.messages == []
+    clock.advance(days=7)
+    await harness.tick()
+    assert (await marc.wait_for_message()).text.startswith("Il est temps de planifier")  # a week later, again
+
+    # Late at night a nudge is queued for the morning; Marc plans a meeting that very night.
+    clock.set(datetime(2026, 10, 6, 21, 30, tzinfo=timezone.utc))  # 23:30 in Brussels
+    await harness.tick()
+    assert len(marc.messages) == 2
+    await plan_meeting(marc, "jeu. 8 oct.", "17:00")
+    clock.set(datetime(2026, 10, 7, 6, 0, tzinfo=timezone.utc))  # 08:00
+    await harness.tick()
+    assert [m.text for m in marc.messages].count(nudge.text) == 2
+    with session() as s:
+        nudges = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "cadence_nudge")).all()
+        assert len(nudges) == 3 and nudges[2].error == "no longer relevant"
+    assert amina.messages[-1].text.startswith("Marc propose une rencontre")
