@@ -13,12 +13,13 @@ STOP = ("stop", N_("Pause my messages"))
 PROGRAMME = ("programme", N_("Where the programme stands"))
 MEETING = ("meeting", N_("Plan a meeting"))
 ABSENT = ("absent", N_("I can't come to the next meeting"))
+ABSENCE = ("absence", N_("Record a mentee's absence"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
     Role.MENTEE: (MEETING, ABSENT, HELP, LANGUAGE, STOP, START),
     Role.MENTOR: (MEETING, ABSENT, HELP, LANGUAGE, STOP, START),
-    Role.COORDINATOR: (PROGRAMME, HELP, LANGUAGE, STOP, START),
+    Role.COORDINATOR: (PROGRAMME, ABSENCE, HELP, LANGUAGE, STOP, START),
 }
 
 

@@ -80,15 +80,26 @@ async def plan(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(_("Meetings are planned by the mentor and the mentee of a "
                                                     "binôme. /help shows what you can do."))
         return
+    now = context.services.now()
     with context.services.session() as session:
         binome = current_binome(session=session, participant=participant)
         if binome is None:
             await update.effective_message.reply_text(_("You are not in a binôme yet."))
             return
-        meeting = rules.start_draft(session=session, binome=binome, proposer=participant,
-                                    now=context.services.now())
+        upcoming = rules.next_meeting(session=session, participant=participant, now=now)
+        if upcoming is not None and upcoming.starts_at > now:
+            status = (_("confirmed") if upcoming.status == MeetingStatus.CONFIRMED
+                      else _("waiting for an answer"))
+            text = _("Your next meeting: {when}, {place} ({status}).").format(
+                when=when(context.tr, upcoming), place=place_text(context.tr, session, upcoming), status=status)
+            keyboard = InlineKeyboardMarkup([[button(_("📅 Plan another meeting"), upcoming.id, "new")],
+                                             [button(_("🔁 Move it"), upcoming.id, "move"),
+                                              button(_("✖ Cancel it"), upcoming.id, "cancel")]])
+            await update.effective_message.reply_text(text, reply_markup=keyboard)
+            return
+        meeting = rules.start_draft(session=session, binome=binome, proposer=participant, now=now)
     await update.effective_message.reply_text(_("When shall we meet? Choose a day:"),
-                                              reply_markup=_days(context.tr, meeting.id, context.services.now()))
+                                              reply_markup=_days(context.tr, meeting.id, now))
 
 
 def _days(tr: Translator, meeting_id: int, now: datetime) -> InlineKeyboardMarkup:
@@ -341,6 +352,89 @@ async def cannot_come(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(text, reply_markup=_reasons(context.tr, meeting.id))
 
 
+async def _new(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    now = context.services.now()
+    with context.services.session() as session:
+        meeting, pair = rules._member(session, meeting_id, participant.id)
+        draft = rules.start_draft(session=session, binome=pair.binome, proposer=participant, now=now)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(context._("When shall we meet? Choose a day:"),
+                                                  reply_markup=_days(context.tr, draft.id, now))
+
+
+async def _cancel(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    """Cancel ("cancel") or move ("move") a planned meeting: the other side is told at once."""
+    now = context.services.now()
+    moving = value == "move"
+    with context.services.session() as session:
+        meeting, pair = rules.cancel_meeting(session=session, meeting_id=meeting_id, participant_id=participant.id,
+                                             now=now)
+        other = pair.other(participant.id)
+        outbox.cancel(session=session, key_prefix=f"meeting:{meeting.id}:", now=now, reason="meeting cancelled")
+        outbox.enqueue(session=session, participant_id=other.id, kind="meeting_cancelled",
+                       key=f"meeting:{meeting.id}:cancelled:{other.id}", due_at=now, now=now,
+                       params={"meeting_id": meeting.id, "by": participant.id, "moved": moving,
+                               "stamp": now.isoformat()})
+        draft = rules.start_draft(session=session, binome=pair.binome, proposer=participant, now=now,
+                                  replaces=meeting) if moving else None
+        name = other.first_name
+    await update.callback_query.answer()
+    if draft is None:
+        await update.callback_query.edit_message_text(
+            context._("The meeting is cancelled; I am telling {name} now.").format(name=name))
+    else:
+        await update.callback_query.edit_message_text(
+            context._("I am telling {name} the meeting is moved. Which day suits you better?").format(name=name),
+            reply_markup=_days(context.tr, draft.id, now))
+
+
+async def report_absence(update: Update, context: BotContext) -> None:
+    """/absence (coordinators): record an absence learned elsewhere; the mentor is warned at once."""
+    participant = context.participant
+    _ = context._
+    if participant is None or participant.role != Role.COORDINATOR:
+        await update.effective_message.reply_text(_("This command is for coordinators. /help shows yours."))
+        return
+    now = context.services.now()
+    with context.services.session() as session:
+        upcoming = rules.upcoming_in_programme(session=session, programme_id=participant.programme_id, now=now)
+        rows = [[button(f"{binome.label} · {mentee.first_name} · {context.tr.date(meeting.starts_at, context.tr(SHORT_DAY))} "
+                        f"{context.tr.time(meeting.starts_at)}", meeting.id, "co")]
+                for meeting, binome, mentee in upcoming[:20]]
+    if not rows:
+        await update.effective_message.reply_text(_("No meeting is planned in the coming week."))
+        return
+    await update.effective_message.reply_text(_("Which mentee will not come?"), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _coordinator_pick(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    if participant.role != Role.COORDINATOR:
+        raise rules.MeetingRefused(rules.Refusal.NOT_YOURS)
+    buttons = [button(context.tr(label), meeting_id, "cr", reason.value) for reason, label in REASONS.items()]
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(context._("What is the reason?"), reply_markup=InlineKeyboardMarkup(
+        [buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
+
+
+async def _coordinator_reason(update, context: BotContext, meeting_id: int, participant: Participant,
+                              value: str) -> None:
+    reason = AbsenceReason(value)
+    now = context.services.now()
+    with context.services.session() as session:
+        coordinator = session.get(Participant, participant.id)
+        meeting, absence, pair = rules.report_absence(session=session, meeting_id=meeting_id, coordinator=coordinator,
+                                                      reason=reason, now=now)
+        outbox.cancel(session=session, key_prefix=f"meeting:{meeting.id}:", now=now, reason="meeting will not happen")
+        outbox.enqueue(session=session, participant_id=pair.mentor.id, kind="absence_warning",
+                       key=f"meeting:{meeting.id}:absence:{pair.mentee.id}:{pair.mentor.id}", due_at=now, now=now,
+                       params={"meeting_id": meeting.id, "absent": pair.mentee.id, "reason": reason.value,
+                               "reported_by": coordinator.id})
+        names = {"mentor": pair.mentor.first_name, "mentee": pair.mentee.first_name}
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        context._("Recorded: {mentee} will not come. I am warning {mentor} now.").format(**names))
+
+
 OUTCOME_VALUES = {"held": MeetingStatus.HELD, "noshow": MeetingStatus.MENTEE_ABSENT,
                   "cancelled": MeetingStatus.CANCELLED, "postponed": MeetingStatus.POSTPONED}
 
@@ -367,7 +461,8 @@ async def _outcome(update, context: BotContext, meeting_id: int, participant: Pa
     await update.callback_query.edit_message_text(texts[outcome])
 
 
-ACTIONS = {"o": _outcome, "d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
+ACTIONS = {"new": _new, "cancel": _cancel, "move": lambda u, c, m, p, v: _cancel(u, c, m, p, "move"),
+           "co": _coordinator_pick, "cr": _coordinator_reason, "o": _outcome, "d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
            "other": _another, "here": _here, "cant": _cant, "r": _reason}
 
 
@@ -446,7 +541,29 @@ def render_absence(tr: Translator, params: dict, recipient: Participant, session
     text = tr("⚠️ {name}, your {role}, cannot come to the meeting {when}. Reason: {reason}. Tap /meeting to "
               "plan another one.").format(name=absent.first_name, role=role, when=when(tr, meeting),
                                           reason=tr(REASONS[AbsenceReason(params["reason"])]))
+    if params.get("reported_by"):
+        coordinator = session.get(Participant, params["reported_by"])
+        text += "\n" + tr("(Reported by {name}, coordinator.)").format(name=coordinator.first_name)
     return outbox.Rendered(text)
+
+
+@outbox.renderer("meeting_cancelled", max_delay=timedelta(days=2))
+def render_cancelled(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    meeting = _meeting(session, params)
+    by = session.get(Participant, params["by"])
+    if params.get("moved"):
+        text = tr("🔁 {name} has to move the meeting {when} and will propose another time.")
+    else:
+        text = tr("✖ {name} has cancelled the meeting {when}. /meeting plans another one.")
+    text = text.format(name=by.first_name, when=when(tr, meeting))
+    ics = meeting_ics(uid=f"binome-meeting-{meeting.id}@binome", starts_at=meeting.starts_at,
+                      duration=timedelta(minutes=meeting.duration_minutes),
+                      summary=tr("Binôme: meeting with {name}").format(name=by.first_name), location=None,
+                      description=None, sequence=meeting.sequence, cancelled=True,
+                      now=datetime.fromisoformat(params["stamp"]))
+    if meeting.confirmed_at is None:  # never in their calendar: no file to remove it
+        return outbox.Rendered(text)
+    return outbox.Rendered(text, document=(tr("meeting.ics"), ics))
 
 
 @outbox.renderer("meeting_outcome", max_delay=timedelta(days=2), relevant=_still(MeetingStatus.CONFIRMED))
@@ -517,5 +634,6 @@ def queue_due_work(session: Session, now: datetime) -> None:
 HANDLERS = [
     CommandHandler("meeting", plan),
     CommandHandler("absent", cannot_come),
+    CommandHandler("absence", report_absence),
     CallbackQueryHandler(on_button, pattern=PATTERN),
 ]

@@ -261,3 +261,43 @@ def last_meeting_time(*, session: Session, binome_id: int) -> datetime | None:
     return session.exec(select(Meeting.starts_at).where(Meeting.binome_id == binome_id,
                                                         Meeting.status == MeetingStatus.HELD)
                         .order_by(col(Meeting.starts_at).desc())).first()
+
+
+def report_absence(*, session: Session, meeting_id: int, coordinator: Participant, reason: AbsenceReason,
+                   now: datetime) -> tuple[Meeting, Absence, Pair]:
+    """A coordinator learned elsewhere that the mentee will not come (e.g. the school reports them absent)."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise MeetingRefused(Refusal.GONE)
+    pair = pair_of(session=session, meeting=meeting)
+    if coordinator.role != Role.COORDINATOR or coordinator.programme_id != pair.programme.id:
+        raise MeetingRefused(Refusal.NOT_YOURS, meeting)  # one programme never touches another's pairs
+    return announce_absence(session=session, meeting_id=meeting_id, participant_id=pair.mentee.id, reason=reason,
+                            now=now, announced_by=coordinator.id)
+
+
+def upcoming_in_programme(*, session: Session, programme_id: int, now: datetime,
+                          within: timedelta = timedelta(days=7)) -> list[tuple[Meeting, Binome, Participant]]:
+    """Open meetings of a programme that have not ended and start within `within`: for a coordinator."""
+    rows = session.exec(
+        select(Meeting, Binome).join(Binome, Binome.id == Meeting.binome_id)
+        .where(Binome.programme_id == programme_id, col(Meeting.status).in_(list(OPEN)),
+               Meeting.starts_at <= now + within)
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [(meeting, binome, session.get(Participant, binome.mentee_id)) for meeting, binome in rows
+            if ends_at(meeting) > now]
+
+
+def cancel_meeting(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
+    """Either side cancels a proposed or confirmed meeting before it starts."""
+    meeting, pair = _member(session, meeting_id, participant_id)
+    if meeting.status not in OPEN:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    if meeting.starts_at <= now:
+        raise MeetingRefused(Refusal.PAST, meeting)
+    meeting.status, meeting.outcome_at, meeting.outcome_by = MeetingStatus.CANCELLED, now, participant_id
+    meeting.sequence += 1
+    session.add(meeting)
+    _audit(session, meeting, participant_id, "meeting.cancelled", now)
+    return meeting, pair

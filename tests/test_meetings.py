@@ -283,3 +283,77 @@ async def test_the_mentor_is_nudged_when_the_cadence_says_a_meeting_is_due(harne
         nudges = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "cadence_nudge")).all()
         assert len(nudges) == 3 and nudges[2].error == "no longer relevant"
     assert amina.messages[-1].text.startswith("Marc propose une rencontre")
+
+
+async def test_a_coordinator_records_an_absence_and_the_mentor_is_warned(harness, session, clock):
+    from storage.models import Role
+    from tests.factories import make_participant
+
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    with session() as s:
+        claire_p = make_participant(s, _programme(s), clock.now(), Role.COORDINATOR, "Claire", "Martin", "fr")
+        claire = harness.server.user(first_name="Claire", language_code="fr")
+        link(claire_p, claire, clock.now(), "fr")
+    await confirmed_meeting(harness, marc, amina)
+    clock.set(datetime(2026, 9, 10, 7, 0, tzinfo=timezone.utc))  # the school calls in the morning
+    await claire.send("/absence")
+    choice = await claire.wait_for_message()
+    assert choice.text == "Quel mentoré ne viendra pas ?"
+    assert choice.button_texts == ["B01 · Amina · jeu. 10 sept. 17:00"]
+    await tap(claire, choice, "Amina")
+    await tap(claire, choice, "École ou formation")
+    assert choice.text == "Enregistré : Amina ne viendra pas. Je préviens Marc tout de suite."
+    clock.advance(seconds=20)
+    await harness.tick()
+    warning = await marc.wait_for_message()
+    assert warning.text.startswith("⚠️ Amina, votre mentoré, ne peut pas venir à la rencontre jeudi 10 septembre")
+    assert warning.text.endswith("(Signalé par Claire, coordinateur.)")
+    with session() as s:
+        absence = s.exec(select(Absence)).one()
+        assert absence.announced_by == claire_p.id and absence.participant_id == mentee.id and absence.excused
+        entry = s.exec(select(AuditLog).where(AuditLog.action == "meeting.absence")).one()
+        assert entry.actor == f"participant:{claire_p.id}"
+
+
+def _programme(s):
+    from storage.models import Programme
+
+    return s.exec(select(Programme)).one()
+
+
+async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_is_told(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await confirmed_meeting(harness, marc, amina)
+    await amina.send("/meeting")
+    menu = await amina.wait_for_message()
+    assert menu.text == ("Votre prochaine rencontre : jeudi 10 septembre à 17:00, sur le lieu de travail de Marc "
+                         "(Banque du Midi) (confirmée).")
+    await tap(amina, menu, "La déplacer")
+    assert menu.text == "Je préviens Marc que la rencontre est déplacée. Quel jour vous conviendrait mieux ?"
+    await harness.tick()
+    moved = await marc.wait_for_message()
+    assert moved.text == "🔁 Amina doit déplacer la rencontre jeudi 10 septembre à 17:00 et va proposer un autre moment."
+    assert "METHOD:CANCEL" in moved.document["data"].decode()
+    await tap(amina, menu, "ven. 11 sept.")
+    await tap(amina, menu, "18:00")
+    await tap(amina, menu, "Sur le lieu de travail")
+    await tap(amina, menu, "Envoyer")
+    await harness.tick()
+    proposal = await marc.wait_for_message()
+    assert proposal.text.startswith("Amina propose une rencontre vendredi 11 septembre à 18:00")
+    await tap(marc, proposal, "Accepter")
+    await harness.tick()
+    marc.skip_to_end()
+
+    await marc.send("/meeting")
+    menu = await marc.wait_for_message()
+    await tap(marc, menu, "L'annuler")
+    assert menu.text == "La rencontre est annulée ; je préviens Amina tout de suite."
+    await harness.tick()
+    cancelled = amina.messages[-1]
+    assert cancelled.text == "✖ Marc a annulé la rencontre vendredi 11 septembre à 18:00. /meeting pour en planifier une autre."
+    with session() as s:
+        statuses = [m.status for m in s.exec(select(Meeting).order_by(Meeting.id)).all()]
+        assert statuses.count(MeetingStatus.CANCELLED) == 2
+        reminders = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "meeting_reminder")).all()
+        assert all(r.sent_at is None for r in reminders)  # none of the cancelled meetings' reminders will go out
