@@ -17,7 +17,8 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
 from storage import meetings as rules
-from storage.models import (AbsenceReason, Binome, BinomeStatus, Meeting, MeetingStatus, Participant, PlaceKind,
+from storage.models import (AbsenceReason, Binome, BinomeStatus, Meeting, MeetingSeries, MeetingStatus, Participant,
+                            PlaceKind,
                             Programme, Role)
 from storage.participants import current_binome, partner_of
 from storage.schedule import meeting_ics, meeting_interval, nudge_due, out_of_quiet_hours, reminder_times
@@ -86,15 +87,17 @@ async def plan(update: Update, context: BotContext) -> None:
         if binome is None:
             await update.effective_message.reply_text(_("You are not in a binôme yet."))
             return
-        upcoming = rules.next_meeting(session=session, participant=participant, now=now)
-        if upcoming is not None and upcoming.starts_at > now:
+        upcoming = rules.next_meeting(session=session, participant=participant, now=now, not_started=True)
+        if upcoming is not None:
             status = (_("confirmed") if upcoming.status == MeetingStatus.CONFIRMED
                       else _("waiting for an answer"))
             text = _("Your next meeting: {when}, {place} ({status}).").format(
                 when=when(context.tr, upcoming), place=place_text(context.tr, session, upcoming), status=status)
-            keyboard = InlineKeyboardMarkup([[button(_("📅 Plan another meeting"), upcoming.id, "new")],
-                                             [button(_("🔁 Move it"), upcoming.id, "move"),
-                                              button(_("✖ Cancel it"), upcoming.id, "cancel")]])
+            rows = [[button(_("📅 Plan another meeting"), upcoming.id, "new")],
+                    [button(_("🔁 Move it"), upcoming.id, "move"), button(_("✖ Cancel it"), upcoming.id, "cancel")]]
+            if rules.has_rhythm(session=session, binome_id=binome.id):
+                rows.append([button(_("⏹ Stop the regular rhythm"), upcoming.id, "stoprhythm")])
+            keyboard = InlineKeyboardMarkup(rows)
             await update.effective_message.reply_text(text, reply_markup=keyboard)
             return
         meeting = rules.start_draft(session=session, binome=binome, proposer=participant, now=now)
@@ -197,8 +200,12 @@ async def _place(update, context: BotContext, meeting_id: int, participant: Part
         partner = partner_of(session=session, participant=participant)
         text = context._("Meeting {when}, {place}. Shall I send it to {name}?").format(
             when=when(context.tr, meeting), place=place_text(context.tr, session, meeting), name=partner.first_name)
-    keyboard = InlineKeyboardMarkup([[button(context._("✅ Send"), meeting_id, "send"),
-                                      button(context._("✖ Cancel"), meeting_id, "drop")]])
+        weeks = rules.rhythm_weeks(rules.pair_of(session=session, meeting=meeting).programme.meetings_per_month)
+    keyboard = InlineKeyboardMarkup([
+        [button(context._("✅ Send"), meeting_id, "send"), button(context._("✖ Cancel"), meeting_id, "drop")],
+        [button(context.tr.ngettext("🔁 Send, and the same every week", "🔁 Send, and the same every {n} weeks",
+                                    weeks).format(n=weeks), meeting_id, "rhythm")],
+    ])
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(text, reply_markup=keyboard)
 
@@ -209,6 +216,27 @@ async def _drop(update, context: BotContext, meeting_id: int, participant: Parti
         meeting.status = MeetingStatus.CANCELLED
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context._("Planning cancelled. /meeting to start again."))
+
+
+async def _rhythm(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    with context.services.session() as session:
+        rules.offer_rhythm(session=session, meeting_id=meeting_id, participant_id=participant.id,
+                           now=context.services.now())
+    await _send(update, context, meeting_id, participant, value)
+
+
+async def _stop_rhythm(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    now = context.services.now()
+    with context.services.session() as session:
+        meeting, pair = rules._member(session, meeting_id, participant.id)
+        rules.stop_rhythm(session=session, binome_id=pair.binome.id, participant_id=participant.id, now=now)
+        other = pair.other(participant.id)
+        _enqueue_soon(session, other, "rhythm_stopped", f"rhythm:{pair.binome.id}:stopped:{now:%Y%m%dT%H%M%S}", now,
+                      {"by": participant.id})
+        name = other.first_name
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(context._(
+        "The rhythm is stopped: the meetings already planned stay. I am telling {name}.").format(name=name))
 
 
 async def _send(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
@@ -243,15 +271,19 @@ async def _accept(update, context: BotContext, meeting_id: int, participant: Par
     now = context.services.now()
     with context.services.session() as session:
         meeting, pair = rules.accept(session=session, meeting_id=meeting_id, participant_id=participant.id, now=now)
-        for person in (pair.mentor, pair.mentee):
-            outbox.enqueue(session=session, participant_id=person.id, kind="meeting_confirmed",
-                           key=f"meeting:{meeting.id}:confirmed:{meeting.sequence}:{person.id}", due_at=now, now=now,
-                           params={"meeting_id": meeting.id, "stamp": now.isoformat()},
-                           stale_after=meeting.starts_at)
-            schedule_reminders(session, meeting, person, now)
-        schedule_outcome_question(session, meeting, pair.mentor, now)
+        confirmed(session, meeting, pair, now)
     await update.callback_query.answer(context._("Confirmed!"))
     await update.callback_query.edit_message_reply_markup(None)
+
+
+def confirmed(session: Session, meeting: Meeting, pair: rules.Pair, now: datetime) -> None:
+    """What a confirmed meeting sets going: the calendar file to both, reminders, the mentor's question after."""
+    for person in (pair.mentor, pair.mentee):
+        outbox.enqueue(session=session, participant_id=person.id, kind="meeting_confirmed",
+                       key=f"meeting:{meeting.id}:confirmed:{meeting.sequence}:{person.id}", due_at=now, now=now,
+                       params={"meeting_id": meeting.id, "stamp": now.isoformat()}, stale_after=meeting.starts_at)
+        schedule_reminders(session, meeting, person, now)
+    schedule_outcome_question(session, meeting, pair.mentor, now)
 
 
 def schedule_reminders(session: Session, meeting: Meeting, person: Participant, now: datetime) -> None:
@@ -461,7 +493,7 @@ async def _outcome(update, context: BotContext, meeting_id: int, participant: Pa
     await update.callback_query.edit_message_text(texts[outcome])
 
 
-ACTIONS = {"new": _new, "cancel": _cancel, "move": lambda u, c, m, p, v: _cancel(u, c, m, p, "move"),
+ACTIONS = {"rhythm": _rhythm, "stoprhythm": _stop_rhythm, "new": _new, "cancel": _cancel, "move": lambda u, c, m, p, v: _cancel(u, c, m, p, "move"),
            "co": _coordinator_pick, "cr": _coordinator_reason, "o": _outcome, "d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
            "other": _another, "here": _here, "cant": _cant, "r": _reason}
 
@@ -489,6 +521,10 @@ def render_proposed(tr: Translator, params: dict, recipient: Participant, sessio
     proposer = pair.other(recipient.id)
     text = tr("{name} proposes a meeting {when}, {place}.").format(
         name=proposer.first_name, when=when(tr, meeting), place=place_text(tr, session, meeting))
+    if meeting.series_id is not None:
+        weeks = session.get(MeetingSeries, meeting.series_id).every_weeks
+        text += " " + tr.ngettext("Then the same every week, until one of you stops it.",
+                                  "Then the same every {n} weeks, until one of you stops it.", weeks).format(n=weeks)
     keyboard = InlineKeyboardMarkup([[button(tr("✅ Accept"), meeting.id, "ok")],
                                      [button(tr("🔁 Propose another time"), meeting.id, "other")]])
     return outbox.Rendered(text, keyboard)
@@ -611,6 +647,8 @@ def render_nudge(tr: Translator, params: dict, recipient: Participant, session: 
 def queue_due_work(session: Session, now: datetime) -> None:
     """Run by the tick: meetings the mentor never confirmed, and pairs due to plan a meeting."""
     rules.expire_unconfirmed(session=session, now=now)
+    for meeting in rules.next_in_rhythm(session=session, now=now):
+        confirmed(session, meeting, rules.pair_of(session=session, meeting=meeting), now)
     for binome in session.exec(select(Binome).where(Binome.status == BinomeStatus.ACTIVE)).all():
         programme = session.get(Programme, binome.programme_id)
         mentor = session.get(Participant, binome.mentor_id)
@@ -629,6 +667,13 @@ def queue_due_work(session: Session, now: datetime) -> None:
                        key=f"nudge:{binome.id}:{base:%Y%m%dT%H%M}:{week}",
                        due_at=out_of_quiet_hours(now, tz=tz, direction="later"), now=now,
                        params={"binome_id": binome.id})
+
+
+@outbox.renderer("rhythm_stopped", max_delay=timedelta(days=3))
+def render_rhythm_stopped(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+    by = session.get(Participant, params["by"])
+    return outbox.Rendered(tr("{name} has stopped your regular rhythm of meetings; the meetings already planned "
+                              "stay. /meeting plans the next ones.").format(name=by.first_name))
 
 
 HANDLERS = [

@@ -13,9 +13,9 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from storage.audit import record
-from storage.models import (Absence, AbsenceReason, Binome, Meeting, MeetingStatus, Participant, PlaceKind,
-                            Programme, Role)
-from storage.schedule import local_instant
+from storage.models import (Absence, AbsenceReason, Binome, BinomeStatus, Meeting, MeetingSeries, MeetingStatus,
+                            Participant, PlaceKind, Programme, Role)
+from storage.schedule import local_instant, next_occurrence
 
 DRAFT_LIFETIME = timedelta(days=1)
 OPEN = (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
@@ -144,6 +144,7 @@ def accept(*, session: Session, meeting_id: int, participant_id: int, now: datet
     meeting.confirmed_at = now
     session.add(meeting)
     _audit(session, meeting, participant_id, "meeting.confirmed", now)
+    activate_rhythm(session=session, meeting=meeting, now=now)
     return meeting, pair
 
 
@@ -181,8 +182,9 @@ def announce_absence(*, session: Session, meeting_id: int, participant_id: int, 
     return meeting, absence, pair
 
 
-def next_meeting(*, session: Session, participant: Participant, now: datetime) -> Meeting | None:
-    """The participant's next proposed or confirmed meeting that has not ended."""
+def next_meeting(*, session: Session, participant: Participant, now: datetime,
+                 not_started: bool = False) -> Meeting | None:
+    """The participant's next proposed or confirmed meeting that has not ended (or not started)."""
     from storage.participants import current_binome
 
     binome = current_binome(session=session, participant=participant)
@@ -192,7 +194,7 @@ def next_meeting(*, session: Session, participant: Participant, now: datetime) -
         select(Meeting).where(Meeting.binome_id == binome.id, col(Meeting.status).in_(list(OPEN)))
         .order_by(Meeting.starts_at)
     ).all():
-        if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) > now:
+        if (meeting.starts_at if not_started else ends_at(meeting)) > now:
             return meeting
     return None
 
@@ -301,3 +303,81 @@ def cancel_meeting(*, session: Session, meeting_id: int, participant_id: int, no
     session.add(meeting)
     _audit(session, meeting, participant_id, "meeting.cancelled", now)
     return meeting, pair
+
+
+def rhythm_weeks(meetings_per_month: int) -> int:
+    """The programme's cadence as a weekly rhythm: 2 a month → every 2 weeks, 4 → every week."""
+    return max(1, min(4, round(30 / max(1, meetings_per_month) / 7)))
+
+
+def offer_rhythm(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> MeetingSeries:
+    """Attach a rhythm to a draft: same weekday, time and place every few weeks, once accepted."""
+    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    if meeting.starts_at is None:
+        raise MeetingRefused(Refusal.GONE, meeting)
+    local = meeting.starts_at.astimezone(_zone(pair.programme.timezone))
+    series = MeetingSeries(binome_id=pair.binome.id, weekday=local.weekday(), local_time=local.strftime("%H:%M"),
+                           every_weeks=rhythm_weeks(pair.programme.meetings_per_month), anchor=local.date(),
+                           place_kind=meeting.place_kind, place_detail=meeting.place_detail, active=False,
+                           created_by=participant_id, created_at=now)
+    session.add(series)
+    session.flush()
+    meeting.series_id = series.id
+    session.add(meeting)
+    return series
+
+
+def activate_rhythm(*, session: Session, meeting: Meeting, now: datetime) -> None:
+    """The other side accepted a proposal that came with a rhythm: older rhythms of the pair end."""
+    if meeting.series_id is None:
+        return
+    for series in session.exec(select(MeetingSeries).where(MeetingSeries.binome_id == meeting.binome_id,
+                                                           MeetingSeries.active)).all():
+        series.active = False
+        session.add(series)
+    series = session.get(MeetingSeries, meeting.series_id)
+    series.active = True
+    session.add(series)
+    _audit(session, meeting, meeting.proposed_by, "rhythm.started", now, every_weeks=series.every_weeks)
+
+
+def stop_rhythm(*, session: Session, binome_id: int, participant_id: int, now: datetime) -> bool:
+    stopped = False
+    for series in session.exec(select(MeetingSeries).where(MeetingSeries.binome_id == binome_id,
+                                                           MeetingSeries.active)).all():
+        series.active, stopped = False, True
+        session.add(series)
+        record(session=session, at=now, programme_id=session.get(Binome, binome_id).programme_id,
+               actor=f"participant:{participant_id}", action="rhythm.stopped", subject=f"binome:{binome_id}")
+    return stopped
+
+
+def next_in_rhythm(*, session: Session, now: datetime) -> list[Meeting]:
+    """For each active rhythm whose latest meeting has started, the next occurrence, confirmed."""
+    created = []
+    for series in session.exec(select(MeetingSeries).where(MeetingSeries.active)).all():
+        latest = session.exec(select(Meeting).where(Meeting.series_id == series.id)
+                              .order_by(col(Meeting.starts_at).desc())).first()
+        if latest is None or latest.starts_at > now:
+            continue
+        binome = session.get(Binome, series.binome_id)
+        if binome.status != BinomeStatus.ACTIVE:
+            continue
+        programme = session.get(Programme, binome.programme_id)
+        hour, minute = map(int, series.local_time.split(":"))
+        starts_at = next_occurrence(weekday=series.weekday, at=time(hour, minute), every_weeks=series.every_weeks,
+                                    anchor=series.anchor, tz=programme.timezone, after=max(now, latest.starts_at))
+        meeting = Meeting(binome_id=binome.id, starts_at=starts_at, duration_minutes=latest.duration_minutes,
+                          place_kind=series.place_kind, place_detail=series.place_detail,
+                          status=MeetingStatus.CONFIRMED, proposed_by=series.created_by, proposed_at=now,
+                          confirmed_at=now, series_id=series.id, created_at=now)
+        session.add(meeting)
+        session.flush()
+        _audit(session, meeting, None, "meeting.confirmed", now, rhythm=series.id)
+        created.append(meeting)
+    return created
+
+
+def has_rhythm(*, session: Session, binome_id: int) -> bool:
+    return session.exec(select(MeetingSeries.id).where(MeetingSeries.binome_id == binome_id,
+                                                       MeetingSeries.active)).first() is not None

@@ -357,3 +357,45 @@ async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_
         assert statuses.count(MeetingStatus.CANCELLED) == 2
         reminders = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "meeting_reminder")).all()
         assert all(r.sent_at is None for r in reminders)  # none of the cancelled meetings' reminders will go out
+
+
+async def test_a_rhythm_set_once_keeps_the_next_meeting_planned(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)  # 2 meetings a month: every 2 weeks
+    await marc.send("/meeting")
+    days = await marc.wait_for_message()
+    for label in ("jeu. 10 sept.", "17:00", "Sur le lieu de travail"):
+        await tap(marc, days, label)
+    assert days.button_texts[-1] == "🔁 Envoyer, et pareil toutes les 2 semaines"
+    await tap(marc, days, "toutes les 2 semaines")
+    await harness.tick()
+    proposal = await amina.wait_for_message()
+    assert proposal.text.endswith("Puis pareil toutes les 2 semaines, jusqu'à ce que l'un de vous l'arrête.")
+    await tap(amina, proposal, "Accepter")
+    await harness.tick()
+    amina.skip_to_end()
+
+    # Once the meeting has started, the next one in the rhythm is confirmed and in both calendars.
+    clock.set(datetime(2026, 9, 10, 15, 5, tzinfo=timezone.utc))
+    await harness.tick()
+    news = await amina.wait_for_message(predicate=lambda m: m.document is not None)
+    assert news.text.startswith("📅 Confirmé : rencontre avec Marc jeudi 24 septembre à 17:00")
+    # Every two weeks, across the change to winter time, the rhythm keeps 17:00 local.
+    for _ in range(3):
+        clock.advance(days=14)
+        await harness.tick()
+    with session() as s:
+        times = [m.starts_at for m in s.exec(select(Meeting).order_by(Meeting.starts_at)).all()]
+    assert times == [datetime(2026, 9, 10, 15, 0, tzinfo=timezone.utc), datetime(2026, 9, 24, 15, 0, tzinfo=timezone.utc),
+                     datetime(2026, 10, 8, 15, 0, tzinfo=timezone.utc), datetime(2026, 10, 22, 15, 0, tzinfo=timezone.utc),
+                     datetime(2026, 11, 5, 16, 0, tzinfo=timezone.utc)]  # 17:00 in Brussels, winter time
+
+    amina.skip_to_end()
+    await amina.send("/meeting")
+    menu = await amina.wait_for_message()
+    await tap(amina, menu, "Arrêter le rythme")
+    assert menu.text == "Le rythme est arrêté : les rencontres déjà prévues restent. Je préviens Marc."
+    count = len(times)
+    clock.advance(days=30)
+    await harness.tick()
+    with session() as s:
+        assert len(s.exec(select(Meeting)).all()) == count  # no new meeting after the rhythm stopped
