@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--meetings-per-month", type=int, default=2)
     create.add_argument("--vocabulary", choices=("mentor", "tuteur"), default="mentor",
                         help="say mentor/mentee, or tuteur/tutoré (workplace tutoring)")
+    create.add_argument("--quiet-hours", default="21:00-08:00",
+                        help="no messages in this window, in each person's time zone (default 21:00-08:00)")
+    create.add_argument("--reminder-time", default="18:00", help="time of the reminder the day before a meeting")
+    create.add_argument("--reminder-hours", type=int, default=3, help="hours before a meeting for the short reminder")
     create.set_defaults(handler=_programme_create)
     listing = programme.add_parser("list", help="list the programmes")
     listing.set_defaults(handler=_programme_list)
@@ -120,6 +124,16 @@ def _programme_create(args, settings: Settings, tr: Translator) -> int:
         print(tr("Unknown time zone: {timezone} (e.g. Europe/Paris, Europe/Brussels).").format(timezone=timezone),
               file=sys.stderr)
         return 2
+    from storage.options import parse_hhmm, parse_window
+
+    try:
+        parse_window(args.quiet_hours), parse_hhmm(args.reminder_time)
+        if not 1 <= args.reminder_hours <= 24:
+            raise ValueError(args.reminder_hours)
+    except ValueError:
+        print(tr("Write hours as HH:MM, quiet hours as HH:MM-HH:MM, and 1 to 24 hours before a meeting."),
+              file=sys.stderr)
+        return 2
     with db.session_scope(_engine(settings)) as session:
         try:
             programme = create_programme(
@@ -129,6 +143,8 @@ def _programme_create(args, settings: Settings, tr: Translator) -> int:
         except ProgrammeError as exc:
             print(tr("Cannot create the programme: {reason}.").format(reason=str(exc)), file=sys.stderr)
             return 2
+        programme.options = {"quiet_hours": args.quiet_hours, "reminder_day_before_at": args.reminder_time,
+                             "reminder_hours_before": args.reminder_hours}
         print(tr("Programme «{name}» created ({timezone}, {language}, {months} months, {meetings} meetings a "
                  "month).").format(name=programme.name, timezone=programme.timezone, language=programme.language,
                                    months=programme.duration_months, meetings=programme.meetings_per_month))

@@ -20,6 +20,7 @@ from storage import meetings as rules
 from storage.models import (AbsenceReason, Binome, BinomeStatus, Meeting, MeetingSeries, MeetingStatus, Participant,
                             PlaceKind,
                             Programme, Role)
+from storage.options import meeting_options
 from storage.participants import current_binome, partner_of
 from storage.schedule import meeting_ics, meeting_interval, nudge_due, out_of_quiet_hours, reminder_times
 
@@ -260,7 +261,7 @@ def _enqueue_soon(session: Session, recipient: Participant, kind: str, key: str,
 
     programme = programme_of(session=session, participant=recipient)
     tz = translator_for(recipient, programme).timezone
-    due = out_of_quiet_hours(now, tz=tz, direction="later")
+    due = out_of_quiet_hours(now, tz=tz, quiet=meeting_options(programme).quiet_hours, direction="later")
     outbox.enqueue(session=session, participant_id=recipient.id, kind=kind, key=f"{key}:{recipient.id}", due_at=due,
                    now=now, params=params, stale_after=stale_after)
 
@@ -291,8 +292,10 @@ def schedule_reminders(session: Session, meeting: Meeting, person: Participant, 
     from bot.outbox import translator_for
     from storage.participants import programme_of
 
-    tz = translator_for(person, programme_of(session=session, participant=person)).timezone
-    plan = reminder_times(starts_at=meeting.starts_at, now=now, tz=tz)
+    programme = programme_of(session=session, participant=person)
+    tz, options = translator_for(person, programme).timezone, meeting_options(programme)
+    plan = reminder_times(starts_at=meeting.starts_at, now=now, tz=tz, quiet=options.quiet_hours,
+                          day_before_at=options.reminder_day_before_at, hours_before=options.reminder_hours_before)
     for name, due in (("day_before", plan.day_before), ("hours_before", plan.hours_before)):
         if due is not None:
             outbox.enqueue(session=session, participant_id=person.id, kind="meeting_reminder",
@@ -665,7 +668,8 @@ def queue_due_work(session: Session, now: datetime) -> None:
         tz = outbox.translator_for(mentor, programme).timezone
         outbox.enqueue(session=session, participant_id=mentor.id, kind="cadence_nudge",
                        key=f"nudge:{binome.id}:{base:%Y%m%dT%H%M}:{week}",
-                       due_at=out_of_quiet_hours(now, tz=tz, direction="later"), now=now,
+                       due_at=out_of_quiet_hours(now, tz=tz, quiet=meeting_options(programme).quiet_hours,
+                                                 direction="later"), now=now,
                        params={"binome_id": binome.id})
 
 

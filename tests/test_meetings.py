@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
+from bot.app import build_application, running, tick
 from storage.models import Absence, AuditLog, Meeting, MeetingStatus, OutboundMessage, Participant
 from tests.factories import link, make_pair, make_programme
 
@@ -399,3 +400,71 @@ async def test_a_rhythm_set_once_keeps_the_next_meeting_planned(harness, session
     await harness.tick()
     with session() as s:
         assert len(s.exec(select(Meeting)).all()) == count  # no new meeting after the rhythm stopped
+
+
+async def test_reminder_times_and_quiet_hours_are_set_per_programme(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    with session() as s:
+        programme = _programme(s)
+        programme.options = {"quiet_hours": "20:00-09:00", "reminder_day_before_at": "19:30",
+                             "reminder_hours_before": 2}
+        s.add(programme)
+    await confirmed_meeting(harness, marc, amina)
+    with session() as s:
+        due = sorted({m.due_at for m in s.exec(select(OutboundMessage).where(
+            OutboundMessage.kind == "meeting_reminder", OutboundMessage.participant_id == mentee.id)).all()})
+    # The day before at 19:30 (just before this programme's quiet hours), then 2 hours before: 15:00.
+    assert due == [datetime(2026, 9, 9, 17, 30, tzinfo=timezone.utc), datetime(2026, 9, 10, 13, 0, tzinfo=timezone.utc)]
+    with session() as s:
+        programme = _programme(s)
+        programme.options = {**programme.options, "reminder_day_before_at": "20:30"}  # inside the quiet hours
+        s.add(programme)
+        meeting = s.exec(select(Meeting)).one()
+        from conversations.meetings import schedule_reminders
+        from storage.meetings import pair_of
+
+        pair = pair_of(session=s, meeting=meeting)
+        meeting.starts_at = datetime(2026, 9, 11, 15, 0, tzinfo=timezone.utc)  # as if moved to Friday
+        schedule_reminders(s, meeting, pair.mentee, clock.now())
+        moved = s.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key.contains("20260911"),
+                                                     OutboundMessage.participant_id == mentee.id)).all()
+        assert sorted(m.due_at for m in moved)[0] == datetime(2026, 9, 10, 17, 59, tzinfo=timezone.utc)  # 19:59
+
+
+async def test_a_restart_loses_nothing_and_sends_no_stale_reminder(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await marc.send("/meeting")
+    days = await marc.wait_for_message()
+    await tap(marc, days, "jeu. 10 sept.")
+    # The bot restarts in the middle of planning: the draft is in the database.
+    await harness.application.updater.stop()
+    await harness.application.stop()
+    await harness.application.shutdown()
+    async with running(build_application(harness.services)) as application:
+        await tap(marc, days, "17:00")
+        await tap(marc, days, "Sur le lieu de travail")
+        await tap(marc, days, "Envoyer")
+        assert days.text.startswith("Envoyé à Amina")
+        await tick(application)
+        await harness.server.settle()
+        await tap(amina, await amina.wait_for_message(), "Accepter")
+        await tick(application)
+        await harness.server.settle()
+    marc.skip_to_end()
+    amina.skip_to_end()
+    # The bot is down from Tuesday morning until Thursday 18:00: both reminders fell due meanwhile.
+    clock.set(datetime(2026, 9, 10, 16, 0, tzinfo=timezone.utc))
+    async with running(build_application(harness.services)) as application:
+        await tick(application)
+        await harness.server.settle()
+        assert amina.messages[-1].document is not None  # only what was there before: no late reminder
+        with session() as s:
+            reminders = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "meeting_reminder")).all()
+            assert len(reminders) == 4 and all(r.error == "stale" and r.sent_at is None for r in reminders)
+        clock.set(datetime(2026, 9, 10, 17, 0, tzinfo=timezone.utc))
+        await tick(application)
+        await harness.server.settle()
+        assert marc.messages[-1].text.startswith("Comment s'est passée la rencontre avec Amina")
+    await harness.application.initialize()  # let the fixture shut it down as usual
+    await harness.application.start()
+    await harness.application.updater.start_polling(poll_interval=0, timeout=1)
