@@ -54,6 +54,9 @@ class Transcript:
             self._seen[key] = state
             if before is None:
                 self.write(f"  Binôme ◂ {who}:")
+            elif text == before[0]:
+                self.write(f"  Binôme ✎ {who}: the buttons above are removed once answered")
+                continue
             elif text.startswith(before[0]) and before[0]:
                 self.write(f"  Binôme ✎ {who} (the message above now ends with):")
                 text = text[len(before[0]):].strip()
@@ -71,7 +74,8 @@ async def run_demo(settings: Settings, database: str | None = None, write: Calla
     url = f"sqlite:///{database or folder / 'demo.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
-    clock = ManualClock(SystemClock().now())
+    # The demo's day starts at 10:00 in Brussels, so quiet hours never hide a step whenever it is run.
+    clock = ManualClock(SystemClock().now().replace(hour=8, minute=0, second=0, microsecond=0))
     out = Transcript(write)
 
     async with LocalBotApi(token="100200300:DEMO-LOCAL-ONLY", bot_username="binome_demo_bot") as server:
@@ -115,6 +119,14 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
         await act(who, user, f"presses «{agree}»", user.press(user.last_message, text=agree))
         await act(who, user, f"presses «{language}»", user.press(user.last_message, text=language))
 
+    async def deliver(clock, application, server, out, *people) -> None:
+        """The scheduler's tick, a few seconds later on the demo clock."""
+        clock.advance(seconds=5)
+        await tick(application)
+        await server.settle()
+        for who, user in people:
+            out.show_new(who, user)
+
     claire = server.user(first_name="Claire", last_name="Martin", language_code="fr")
     amina = server.user(first_name="Amina", language_code="fr")
     marc = server.user(first_name="Marc", language_code="en")
@@ -139,3 +151,20 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
 
     out.section("Claire checks who has joined")
     await act("Claire Martin", claire, "/programme", claire.send("/programme"))
+
+    out.section("Marc plans the first meeting with buttons; Amina accepts")
+    await act("Marc Dubois", marc, "/meeting", marc.send("/meeting"))
+    planning = marc.last_message
+    for label in (planning.button_texts[3], "17:00", "workplace", "Send"):
+        await act("Marc Dubois", marc, f"presses «{label}»", marc.press(planning, text=label))
+    await deliver(clock, application, server, out, ("Amina Benali", amina), ("Marc Dubois", marc))
+    await act("Amina Benali", amina, "presses «Accepter»", amina.press(amina.last_message, text="Accepter"))
+    await deliver(clock, application, server, out, ("Amina Benali", amina), ("Marc Dubois", marc))
+    out.said("(both phones)", "the calendar file rencontre.ics / meeting.ics is attached to the confirmation")
+
+    out.section("The day of the meeting, Amina cannot come: Marc is warned at once")
+    clock.advance(days=2)
+    await act("Amina Benali", amina, "/absent", amina.send("/absent"))
+    await act("Amina Benali", amina, "presses «Entretien d'embauche»",
+              amina.press(amina.last_message, text="Entretien d'embauche"))
+    await deliver(clock, application, server, out, ("Marc Dubois", marc))

@@ -131,7 +131,9 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
     assert "Pas de TELEGRAM_BOT_TOKEN : lancement de la démonstration" in out
     for seen in ("Bienvenue, Claire. Vous coordonnez", "Bienvenue, Amina !", "Welcome, Marc!",
                  "You are in a binôme with Amina, your mentee.", "Bonne nouvelle : Marc, votre mentor",
-                 "Ce lien a déjà été utilisé", "Pas encore rejoint"):
+                 "Ce lien a déjà été utilisé", "Pas encore rejoint",
+                 "Marc propose une rencontre", "📅 Confirmé : rencontre avec Marc", "📅 Confirmed: meeting with Amina",
+                 "⚠️ Amina, your mentee, cannot come to the meeting"):
         assert seen in out
     assert "Traceback" not in err
 
