@@ -367,8 +367,10 @@ async def _reason(update, context: BotContext, meeting_id: int, participant: Par
                        params={"meeting_id": meeting.id, "absent": participant.id, "reason": reason.value})
         name = other.first_name
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(context._(
-        "Thank you for saying so. I am warning {name} now. Tap /meeting to plan another meeting.").format(name=name))
+    await update.callback_query.edit_message_text(
+        context._("Thank you for saying so. I am warning {name} now. Tap /meeting to plan another meeting.").format(
+            name=name),
+        reply_markup=InlineKeyboardMarkup([[button(context._("📅 Propose another time"), meeting_id, "new")]]))
 
 
 async def cannot_come(update: Update, context: BotContext) -> None:
@@ -393,8 +395,9 @@ async def _new(update, context: BotContext, meeting_id: int, participant: Partic
         meeting, pair = rules._member(session, meeting_id, participant.id)
         draft = rules.start_draft(session=session, binome=pair.binome, proposer=participant, now=now)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(context._("When shall we meet? Choose a day:"),
-                                                  reply_markup=_days(context.tr, draft.id, now))
+    await update.callback_query.edit_message_reply_markup(None)  # the message itself (e.g. a warning) stays
+    await context.bot.send_message(update.effective_chat.id, context._("When shall we meet? Choose a day:"),
+                                   reply_markup=_days(context.tr, draft.id, now))
 
 
 async def _cancel(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
@@ -583,7 +586,8 @@ def render_absence(tr: Translator, params: dict, recipient: Participant, session
     if params.get("reported_by"):
         coordinator = session.get(Participant, params["reported_by"])
         text += "\n" + tr("(Reported by {name}, coordinator.)").format(name=coordinator.first_name)
-    return outbox.Rendered(text)
+    keyboard = InlineKeyboardMarkup([[button(tr("📅 Plan another meeting"), meeting.id, "new")]])
+    return outbox.Rendered(text, keyboard)
 
 
 @outbox.renderer("meeting_cancelled", max_delay=timedelta(days=2))

@@ -26,8 +26,8 @@ def seed(harness, session, clock, mentee_timezone=None, mentor_language="fr", me
 
 async def tap(user, message, text: str):
     """Press a button and wait until the bot has done what it does about it."""
-    await user.press(message, text=text)
-    await user.server.settle(quiet=0.05)
+    await user.callback_answer(await user.press(message, text=text), timeout=10)  # the handler is running
+    await user.server.settle()
 
 
 async def plan_meeting(user, day_label: str, time_label: str, place: str = "Marc"):
@@ -109,10 +109,13 @@ async def test_i_cannot_come_warns_the_mentor_at_once_and_cancels_the_reminders(
     warning = await marc.wait_for_message()
     assert warning.text == ("⚠️ Amina, votre mentoré, ne peut pas venir à la rencontre jeudi 10 septembre à 17:00. "
                             "Raison : 💼 Entretien d'embauche. Touchez /meeting pour en planifier une autre.")
+    assert warning.button_texts == ["📅 Planifier une autre rencontre"]
+    await tap(marc, warning, "Planifier une autre rencontre")  # one tap to reschedule
+    assert (await marc.wait_for_message()).text == "Quand voulez-vous vous voir ? Choisissez un jour :"
     with session() as s:
         absence = s.exec(select(Absence)).one()
         assert absence.excused and absence.participant_id == mentee.id and absence.reason == "job_interview"
-        assert s.exec(select(Meeting)).one().status == MeetingStatus.MENTEE_ABSENT
+        assert s.get(Meeting, absence.meeting_id).status == MeetingStatus.MENTEE_ABSENT
         reminders = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "meeting_reminder")).all()
         assert reminders and all(r.dropped_at is not None and r.sent_at is None for r in reminders)
 
