@@ -27,7 +27,7 @@ def participant_unreachable(*, session: Session, participant: Participant, now: 
 
 def participant_back(*, session: Session, participant: Participant, now: datetime) -> bool:
     """They wrote to the bot or unblocked it: deliver again, and say so to the coordinators."""
-    was_unreachable = participant.status == ParticipantStatus.UNREACHABLE
+    was_unreachable = participant.status == ParticipantStatus.UNREACHABLE or participant.unreachable_since is not None
     since = participant.unreachable_since
     if not resume(session=session, participant=participant, now=now, reason="participant.reachable"):
         return False

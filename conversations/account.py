@@ -99,7 +99,7 @@ async def track_membership(update: Update, context: BotContext) -> None:
         now = context.services.now()
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
             participant_unreachable(session=session, participant=fresh, now=now)
-        elif fresh.status == ParticipantStatus.UNREACHABLE:
+        elif fresh.status == ParticipantStatus.UNREACHABLE or fresh.unreachable_since is not None:
             participant_back(session=session, participant=fresh, now=now)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
@@ -33,15 +34,18 @@ async def anything_else(update: Update, context: BotContext) -> None:
     await message.reply_text(text)
 
 
-async def edited_message(update: Update, context: BotContext) -> None:
-    """A message changed after it was sent: nothing acted on it changes, so say so."""
-    await update.effective_message.reply_text(context._(
-        "I do not take changes to a message already sent into account: send a new message instead."))
-
-
 async def report_error(update: object, context: BotContext) -> None:
     """One error handler: log the update id and the error type, never personal data; apologise."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, BadRequest) and "message is not modified" in context.error.message.lower():
+        # A double tap asked for the very edit already made: nothing to fix, nothing to tell.
+        log.info("update %s: edit already applied", update_id)
+        if isinstance(update, Update) and update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                pass
+        return
     log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
               exc_info=(type(context.error), context.error, context.error.__traceback__))
     if isinstance(update, Update) and update.effective_chat is not None:
@@ -57,5 +61,4 @@ async def report_error(update: object, context: BotContext) -> None:
 HANDLERS = [
     CallbackQueryHandler(stale_button),
     MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, anything_else),
-    MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, edited_message),
 ]

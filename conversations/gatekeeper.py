@@ -29,7 +29,8 @@ async def load_person(update: Update, context: BotContext) -> None:
             programme = session.get(Programme, participant.programme_id)
             context.tr = translator(pick_language(participant.language, programme.language),
                                     participant.timezone or programme.timezone)
-            if participant.status == ParticipantStatus.UNREACHABLE and update.my_chat_member is None:
+            unreachable = participant.status == ParticipantStatus.UNREACHABLE or participant.unreachable_since
+            if unreachable and update.my_chat_member is None:
                 # They wrote to us, so Telegram delivers again.
                 participant_back(session=session, participant=participant, now=context.services.now())
         elif user is not None:
@@ -39,6 +40,12 @@ async def load_person(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         await _leave_group(update, context)
+        raise ApplicationHandlerStop
+    if update.edited_message is not None:
+        # A changed message is never acted on (python-telegram-bot's CommandHandler would run an edited
+        # "/stop"): say so, and stop here.
+        await update.edited_message.reply_text(context._(
+            "I do not take changes to a message already sent into account: send a new message instead."))
         raise ApplicationHandlerStop
 
 

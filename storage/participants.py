@@ -86,7 +86,18 @@ def pause(*, session: Session, participant: Participant, now: datetime) -> bool:
 
 
 def resume(*, session: Session, participant: Participant, now: datetime, reason: str = "participant.resumed") -> bool:
-    """/start after /stop, or a sign of life after Telegram refused delivery."""
+    """/start after /stop, or a sign of life after Telegram refused delivery.
+
+    A sign of life (`reason="participant.reachable"`) does not undo a /stop: a paused person stays
+    paused, only no longer unreachable."""
+    if reason == "participant.reachable" and participant.status == ParticipantStatus.PAUSED:
+        if participant.unreachable_since is None:
+            return False
+        participant.unreachable_since = None
+        session.add(participant)
+        record(session=session, at=now, programme_id=participant.programme_id,
+               actor=f"participant:{participant.id}", action=reason, subject=f"participant:{participant.id}")
+        return True
     if participant.status not in (ParticipantStatus.PAUSED, ParticipantStatus.UNREACHABLE):
         return False
     participant.status = ParticipantStatus.ACTIVE
@@ -99,9 +110,12 @@ def resume(*, session: Session, participant: Participant, now: datetime, reason:
 
 
 def mark_unreachable(*, session: Session, participant: Participant, now: datetime) -> bool:
-    if participant.status == ParticipantStatus.UNREACHABLE:
+    """Telegram refuses delivery. A paused person stays paused (their /stop still holds when they are
+    back); the moment is recorded either way."""
+    if participant.status == ParticipantStatus.UNREACHABLE or participant.unreachable_since is not None:
         return False
-    participant.status = ParticipantStatus.UNREACHABLE
+    if participant.status != ParticipantStatus.PAUSED:
+        participant.status = ParticipantStatus.UNREACHABLE
     participant.unreachable_since = now
     session.add(participant)
     record(session=session, at=now, programme_id=participant.programme_id, actor="system",

@@ -306,8 +306,9 @@ async def test_blocked_bot_makes_the_participant_unreachable_until_they_return(h
 
     await amina.block_bot()
     await harness.server.settle()
-    with session() as s:  # mark reachable again by hand, as if the block update had been lost
-        s.get(Participant, mentee.id).status = ParticipantStatus.ACTIVE
+    with session() as s:  # as if the block update had been lost
+        lost = s.get(Participant, mentee.id)
+        lost.status, lost.unreachable_since = ParticipantStatus.ACTIVE, None
     await onboard(marc, tokens["mentor"])
     assert await harness.tick() == 0  # 403: bot was blocked by the user
     with session() as s:
