@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import outbox
 from bot.context import BotContext
@@ -68,8 +68,10 @@ def place_text(tr: Translator, session: Session, meeting: Meeting) -> str:
         where = tr("at {name}'s workplace").format(name=pair.mentor.first_name)
         return f"{where} ({pair.mentor.employer})" if pair.mentor.employer else where
     if meeting.place_kind == PlaceKind.VIDEO:
-        return tr("by video call")
-    return tr("at a place to agree together")
+        return tr("by video call ({link})").format(link=meeting.place_detail) if meeting.place_detail \
+            else tr("by video call")
+    return tr("at {place}").format(place=meeting.place_detail) if meeting.place_detail \
+        else tr("at a place to agree together")
 
 
 # ---------------------------------------------------------------- planning by buttons
@@ -198,6 +200,50 @@ async def _place(update, context: BotContext, meeting_id: int, participant: Part
     with context.services.session() as session:
         meeting = rules.choose_place(session=session, meeting_id=meeting_id, participant_id=participant.id,
                                      place=place, now=context.services.now())
+        if place != PlaceKind.WORKPLACE:
+            meeting.awaiting_place_detail = True
+            session.add(meeting)
+    if place != PlaceKind.WORKPLACE:
+        question = (context._("Send me the video call link, or tap Skip to agree on it later.") if place == PlaceKind.VIDEO
+                    else context._("Send me the address, or tap Skip to agree on it later."))
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(question, reply_markup=InlineKeyboardMarkup(
+            [[button(context._("Skip"), meeting_id, "skip")]]))
+        return
+    await _show_summary(update, context, meeting_id, participant, edit=True)
+
+
+async def _skip(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    with context.services.session() as session:
+        meeting, _ = rules._draft(session, meeting_id, participant.id, context.services.now())
+        meeting.awaiting_place_detail = False
+    await _show_summary(update, context, meeting_id, participant, edit=True)
+
+
+async def place_detail(update: Update, context: BotContext) -> None:
+    """Text typed after "video call" or "another place" is the link or the address; any other text goes
+    to the usual answer."""
+    from conversations.fallback import anything_else
+
+    participant = context.participant
+    meeting_id = None
+    if participant is not None:
+        with context.services.session() as session:
+            meeting = rules.awaited_place(session=session, participant_id=participant.id, now=context.services.now())
+            if meeting is not None:
+                meeting.place_detail = update.effective_message.text.strip()[:300]
+                meeting.awaiting_place_detail = False
+                session.add(meeting)
+                meeting_id = meeting.id
+    if meeting_id is None:
+        await anything_else(update, context)
+        return
+    await _show_summary(update, context, meeting_id, participant, edit=False)
+
+
+async def _show_summary(update, context: BotContext, meeting_id: int, participant: Participant, *, edit: bool) -> None:
+    with context.services.session() as session:
+        meeting, _ = rules._draft(session, meeting_id, participant.id, context.services.now())
         partner = partner_of(session=session, participant=participant)
         text = context._("Meeting {when}, {place}. Shall I send it to {name}?").format(
             when=when(context.tr, meeting), place=place_text(context.tr, session, meeting), name=partner.first_name)
@@ -207,8 +253,11 @@ async def _place(update, context: BotContext, meeting_id: int, participant: Part
         [button(context.tr.ngettext("🔁 Send, and the same every week", "🔁 Send, and the same every {n} weeks",
                                     weeks).format(n=weeks), meeting_id, "rhythm")],
     ])
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+    if edit:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=keyboard)
 
 
 async def _drop(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
@@ -499,7 +548,7 @@ async def _outcome(update, context: BotContext, meeting_id: int, participant: Pa
     await update.callback_query.edit_message_text(texts[outcome])
 
 
-ACTIONS = {"rhythm": _rhythm, "stoprhythm": _stop_rhythm, "new": _new, "cancel": _cancel, "move": lambda u, c, m, p, v: _cancel(u, c, m, p, "move"),
+ACTIONS = {"skip": _skip, "rhythm": _rhythm, "stoprhythm": _stop_rhythm, "new": _new, "cancel": _cancel, "move": lambda u, c, m, p, v: _cancel(u, c, m, p, "move"),
            "co": _coordinator_pick, "cr": _coordinator_reason, "o": _outcome, "d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
            "other": _another, "here": _here, "cant": _cant, "r": _reason}
 
@@ -689,4 +738,6 @@ HANDLERS = [
     CommandHandler("absent", cannot_come),
     CommandHandler("absence", report_absence),
     CallbackQueryHandler(on_button, pattern=PATTERN),
+    MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+                   place_detail),
 ]

@@ -381,3 +381,11 @@ def next_in_rhythm(*, session: Session, now: datetime) -> list[Meeting]:
 def has_rhythm(*, session: Session, binome_id: int) -> bool:
     return session.exec(select(MeetingSeries.id).where(MeetingSeries.binome_id == binome_id,
                                                        MeetingSeries.active)).first() is not None
+
+
+def awaited_place(*, session: Session, participant_id: int, now: datetime) -> Meeting | None:
+    """The participant's draft waiting for a video link or an address, if any."""
+    return session.exec(select(Meeting).where(Meeting.proposed_by == participant_id,
+                                              Meeting.status == MeetingStatus.DRAFT, Meeting.awaiting_place_detail,
+                                              Meeting.created_at > now - DRAFT_LIFETIME)
+                        .order_by(col(Meeting.id).desc())).first()

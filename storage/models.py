@@ -239,6 +239,7 @@ class Meeting(SQLModel, table=True):
     duration_minutes: int = Field(default=90)
     place_kind: PlaceKind = Field(default=PlaceKind.WORKPLACE, sa_type=String(16))
     place_detail: str | None = Field(default=None, max_length=300)
+    awaiting_place_detail: bool = Field(default=False)  # the next text from the proposer is the link/address
     status: MeetingStatus = Field(default=MeetingStatus.DRAFT, sa_type=String(16), index=True)
     proposed_by: int = Field(foreign_key="participant.id")
     proposed_at: datetime | None = utc_column()

@@ -141,11 +141,29 @@ async def test_another_time_is_asked_and_the_proposer_is_told(harness, session, 
     await tap(amina, days, "ven. 11 sept.")
     await tap(amina, days, "18:30")
     await tap(amina, days, "Appel vidéo")
-    await tap(amina, days, "Envoyer")
+    assert days.text == "Envoyez-moi le lien de l'appel vidéo, ou touchez Passer pour en convenir plus tard."
+    await amina.send("https://visio.example.org/amina-marc")
+    summary = await amina.wait_for_message()
+    assert summary.text.startswith("Rencontre vendredi 11 septembre à 18:30, par appel vidéo "
+                                   "(https://visio.example.org/amina-marc).")
+    await tap(amina, summary, "Envoyer")
     await harness.tick()
     texts = [m.text for m in marc.messages]
     assert texts[-2].startswith("Amina ne peut pas jeudi 10 septembre à 17:00")
-    assert texts[-1] == "Amina propose une rencontre vendredi 11 septembre à 18:30, par appel vidéo."
+    assert texts[-1] == ("Amina propose une rencontre vendredi 11 septembre à 18:30, par appel vidéo "
+                         "(https://visio.example.org/amina-marc).")
+    await amina.send("merci")  # nothing is awaited any more: the usual answer
+    assert "texte libre" in (await amina.wait_for_message()).text
+
+
+async def test_another_place_can_be_left_to_agree_later(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await marc.send("/meeting")
+    days = await marc.wait_for_message()
+    for label in ("jeu. 10 sept.", "17:00", "Un autre lieu", "Passer"):
+        await tap(marc, days, label)
+    assert days.text == ("Rencontre jeudi 10 septembre à 17:00, dans un lieu à convenir ensemble. "
+                         "Je l'envoie à Amina ?")
 
 
 async def test_someone_elses_meeting_buttons_do_nothing(harness, session, clock):
