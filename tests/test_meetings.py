@@ -489,3 +489,17 @@ async def test_a_restart_loses_nothing_and_sends_no_stale_reminder(harness, sess
     await harness.application.initialize()  # let the fixture shut it down as usual
     await harness.application.start()
     await harness.application.updater.start_polling(poll_interval=0, timeout=1)
+
+
+async def test_when_the_mentor_cannot_come_the_mentee_is_warned(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await confirmed_meeting(harness, marc, amina)
+    await marc.send("/absent")
+    await tap(marc, await marc.wait_for_message(), "Famille")
+    await harness.tick()
+    warning = await amina.wait_for_message()
+    assert warning.text == ("⚠️ Marc, votre mentor, ne peut pas venir à la rencontre jeudi 10 septembre à 17:00. "
+                            "Raison : 👪 Famille. Touchez /meeting pour en planifier une autre.")
+    with session() as s:
+        assert s.exec(select(Meeting)).one().status == MeetingStatus.MENTOR_ABSENT
+        assert s.exec(select(Absence)).one().participant_id == mentor.id
