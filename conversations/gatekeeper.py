@@ -40,13 +40,23 @@ async def load_person(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         await _leave_group(update, context)
-        raise ApplicationHandlerStop
+        await _stop_here(update, context)
     if update.edited_message is not None:
         # A changed message is never acted on (python-telegram-bot's CommandHandler would run an edited
-        # "/stop"): say so, and stop here.
-        await update.edited_message.reply_text(context._(
-            "I do not take changes to a message already sent into account: send a new message instead."))
-        raise ApplicationHandlerStop
+        # "/stop"): say so, and stop here, even if saying so fails.
+        try:
+            await update.edited_message.reply_text(context._(
+                "I do not take changes to a message already sent into account: send a new message instead."))
+        except TelegramError as exc:
+            log.warning("could not answer an edited message in update %s: %s", update.update_id,
+                        type(exc).__name__)
+        await _stop_here(update, context)
+
+
+async def _stop_here(update: Update, context: BotContext) -> None:
+    """Stopping in group -1 skips group 99: record the update as handled first, so a re-delivery is skipped."""
+    await mark_processed(update, context)
+    raise ApplicationHandlerStop
 
 
 async def _leave_group(update: Update, context: BotContext) -> None:

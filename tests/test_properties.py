@@ -560,6 +560,16 @@ def test_an_edited_message_is_not_acted_on():
     assert "Je ne tiens pas compte des modifications" in phones["Amina"].messages[-1].text
 
 
+def test_a_redelivered_edit_is_answered_once():
+    replay(*onboarding("Amina"), Step("Amina", "text", "bonjour"), Step("Amina", "edit", (1, "bonjour encore")),
+           Step(None, "redeliver"))
+
+
+def test_an_edit_is_not_acted_on_even_when_the_answer_to_it_fails():
+    replay(*onboarding("Amina"), Step("Amina", "text", "bonjour"), Step(None, "fault", ("500", "sendMessage")),
+           Step("Amina", "edit", (1, "/stop")))
+
+
 def test_stop_holds_when_the_bot_is_blocked_then_unblocked():
     """/stop promises silence until /start; blocking then unblocking the bot is not /start."""
     phones = replay(*onboarding("Amina"), Step("Amina", "command", "/stop"), Step("Amina", "block"),
