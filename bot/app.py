@@ -86,9 +86,14 @@ async def _tick_job(context: BotContext) -> None:
 async def tick(application: Application) -> int:
     """Turn rows that are due into work. Returns the number of messages sent."""
     services: Services = application.bot_data["services"]
-    from conversations.meetings import queue_due_work
+    from conversations.meetings import CADENCE_SCAN_EVERY, queue_due_work
 
     async with services.tick_lock:
+        now = services.now()
+        last = services.cadence_scanned_at
+        scan = last is None or not last <= now < last + CADENCE_SCAN_EVERY
         with services.session() as session:
-            queue_due_work(session, services.now())
+            queue_due_work(session, now, scan_cadence=scan)
+        if scan:
+            services.cadence_scanned_at = now
         return await outbox.send_due(services, application.bot)

@@ -170,9 +170,19 @@ def _programme_list(args, settings: Settings, tr: Translator) -> int:
     return 0
 
 
+def _programme_named(session, name: str | None):
+    """The programme asked for (or the only one); None after saying why on stderr."""
+    from storage.programmes import ProgrammeError, find_programme
+
+    try:
+        return find_programme(session=session, name=name)
+    except ProgrammeError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+
+
 def _import(args, settings: Settings, tr: Translator) -> int:
     from storage.importer import import_participants
-    from storage.programmes import ProgrammeError, find_programme
 
     try:
         data = args.file.read_bytes()
@@ -180,10 +190,8 @@ def _import(args, settings: Settings, tr: Translator) -> int:
         print(tr("Cannot read {file}: {reason}").format(file=args.file, reason=exc.strerror), file=sys.stderr)
         return 2
     with db.session_scope(_engine(settings)) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
+        programme = _programme_named(session, args.programme)
+        if programme is None:
             return 2
         report = import_participants(session=session, programme=programme, data=data, now=SystemClock().now())
         print(report.render(tr))
@@ -196,16 +204,13 @@ def _import(args, settings: Settings, tr: Translator) -> int:
 def _invite(args, settings: Settings, tr: Translator) -> int:
     from bot.vocabulary import term
     from storage.invite_links import invitation_lines
-    from storage.programmes import ProgrammeError, find_programme
 
     username = args.bot_username or _ask_bot_username(settings, tr)
     if not username:
         return 2
     with db.session_scope(_engine(settings)) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
+        programme = _programme_named(session, args.programme)
+        if programme is None:
             return 2
         lines = invitation_lines(session=session, programme=programme, bot_username=username.lstrip("@"),
                                  now=SystemClock().now(), valid_days=settings.invitation_days)

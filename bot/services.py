@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -23,6 +24,7 @@ class Services:
     # One tick at a time, whether started by the scheduler or by a test moving the clock.
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     pacer: ChatPacer = field(default_factory=ChatPacer)
+    cadence_scanned_at: datetime | None = None  # on the one clock
 
     @contextmanager
     def session(self) -> Iterator[Session]:

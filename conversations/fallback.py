@@ -8,8 +8,13 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import N_
 
 log = logging.getLogger(__name__)
+
+# What anyone not yet linked is told, whatever they send.
+JOIN_HINT = N_("Hello! I am Binôme, the assistant of mentoring programmes. To join, open the personal link your "
+               "coordinator sent you.")
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -23,8 +28,7 @@ async def anything_else(update: Update, context: BotContext) -> None:
     message = update.effective_message
     participant = context.participant
     if participant is None:
-        text = _("Hello! I am Binôme, the assistant of mentoring programmes. To join, open the personal link "
-                 "your coordinator sent you.")
+        text = _(JOIN_HINT)
     elif message.text and message.text.startswith("/"):
         text = _("I do not know this command. /help lists what you can do.")
     elif message.text:

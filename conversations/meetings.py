@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -178,7 +178,7 @@ async def _day(update, context: BotContext, meeting_id: int, participant: Partic
 
 async def _back(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        rules._draft(session, meeting_id, participant.id, context.services.now())
+        rules.own_draft(session, meeting_id, participant.id, context.services.now())
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context._("When shall we meet? Choose a day:"),
                                                   reply_markup=_days(context.tr, meeting_id, context.services.now()))
@@ -215,7 +215,7 @@ async def _place(update, context: BotContext, meeting_id: int, participant: Part
 
 async def _skip(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        meeting, _ = rules._draft(session, meeting_id, participant.id, context.services.now())
+        meeting, _ = rules.own_draft(session, meeting_id, participant.id, context.services.now())
         meeting.awaiting_place_detail = False
     await _show_summary(update, context, meeting_id, participant, edit=True)
 
@@ -243,7 +243,7 @@ async def place_detail(update: Update, context: BotContext) -> None:
 
 async def _show_summary(update, context: BotContext, meeting_id: int, participant: Participant, *, edit: bool) -> None:
     with context.services.session() as session:
-        meeting, _ = rules._draft(session, meeting_id, participant.id, context.services.now())
+        meeting, _ = rules.own_draft(session, meeting_id, participant.id, context.services.now())
         partner = partner_of(session=session, participant=participant)
         text = context._("Meeting {when}, {place}. Shall I send it to {name}?").format(
             when=when(context.tr, meeting), place=place_text(context.tr, session, meeting), name=partner.first_name)
@@ -262,7 +262,7 @@ async def _show_summary(update, context: BotContext, meeting_id: int, participan
 
 async def _drop(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        meeting, _ = rules._draft(session, meeting_id, participant.id, context.services.now())
+        meeting, _ = rules.own_draft(session, meeting_id, participant.id, context.services.now())
         meeting.status = MeetingStatus.CANCELLED
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context._("Planning cancelled. /meeting to start again."))
@@ -278,7 +278,7 @@ async def _rhythm(update, context: BotContext, meeting_id: int, participant: Par
 async def _stop_rhythm(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
     now = context.services.now()
     with context.services.session() as session:
-        meeting, pair = rules._member(session, meeting_id, participant.id)
+        meeting, pair = rules.member_meeting(session, meeting_id, participant.id)
         rules.stop_rhythm(session=session, binome_id=pair.binome.id, participant_id=participant.id, now=now)
         other = pair.other(participant.id)
         _enqueue_soon(session, other, "rhythm_stopped", f"rhythm:{pair.binome.id}:stopped:{now:%Y%m%dT%H%M%S}", now,
@@ -381,7 +381,7 @@ async def _another(update, context: BotContext, meeting_id: int, participant: Pa
 
 async def _here(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        meeting, _ = rules._member(session, meeting_id, participant.id)
+        meeting, _ = rules.member_meeting(session, meeting_id, participant.id)
         if meeting.status != MeetingStatus.CONFIRMED:
             raise rules.MeetingRefused(rules.Refusal.GONE, meeting)
     await update.callback_query.answer(context._("Noted, see you there!"))
@@ -390,7 +390,7 @@ async def _here(update, context: BotContext, meeting_id: int, participant: Parti
 
 async def _cant(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        meeting, _ = rules._member(session, meeting_id, participant.id)
+        meeting, _ = rules.member_meeting(session, meeting_id, participant.id)
         if meeting.status not in rules.OPEN:
             raise rules.MeetingRefused(rules.Refusal.GONE, meeting)
     await update.callback_query.answer()
@@ -441,7 +441,7 @@ async def cannot_come(update: Update, context: BotContext) -> None:
 async def _new(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
     now = context.services.now()
     with context.services.session() as session:
-        meeting, pair = rules._member(session, meeting_id, participant.id)
+        meeting, pair = rules.member_meeting(session, meeting_id, participant.id)
         draft = rules.start_draft(session=session, binome=pair.binome, proposer=participant, now=now)
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)  # the message itself (e.g. a warning) stays
@@ -473,6 +473,10 @@ async def _cancel(update, context: BotContext, meeting_id: int, participant: Par
         await update.callback_query.edit_message_text(
             context._("I am telling {name} the meeting is moved. Which day suits you better?").format(name=name),
             reply_markup=_days(context.tr, draft.id, now))
+
+
+async def _move(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
+    await _cancel(update, context, meeting_id, participant, "move")
 
 
 async def report_absence(update: Update, context: BotContext) -> None:
@@ -548,7 +552,7 @@ async def _outcome(update, context: BotContext, meeting_id: int, participant: Pa
     await update.callback_query.edit_message_text(texts[outcome])
 
 
-ACTIONS = {"skip": _skip, "rhythm": _rhythm, "stoprhythm": _stop_rhythm, "new": _new, "cancel": _cancel, "move": lambda u, c, m, p, v: _cancel(u, c, m, p, "move"),
+ACTIONS = {"skip": _skip, "rhythm": _rhythm, "stoprhythm": _stop_rhythm, "new": _new, "cancel": _cancel, "move": _move,
            "co": _coordinator_pick, "cr": _coordinator_reason, "o": _outcome, "d": _day, "back": _back, "t": _time, "p": _place, "send": _send, "drop": _drop, "ok": _accept,
            "other": _another, "here": _here, "cant": _cant, "r": _reason}
 
@@ -567,6 +571,17 @@ def _still(status: MeetingStatus):
         expected = message.params.get("starts_at")
         return expected is None or meeting.starts_at.isoformat() == expected
     return relevant
+
+
+def calendar_file(tr: Translator, meeting: Meeting, other: Participant, place: str | None, stamp: str, *,
+                  cancelled: bool = False) -> tuple[str, bytes]:
+    """The meeting as an .ics file; the same UID with a higher SEQUENCE updates or removes it."""
+    ics = meeting_ics(uid=f"binome-meeting-{meeting.id}@binome", starts_at=meeting.starts_at,
+                      duration=timedelta(minutes=meeting.duration_minutes),
+                      summary=tr("Binôme: meeting with {name}").format(name=other.first_name), location=place,
+                      description=None, sequence=meeting.sequence, cancelled=cancelled,
+                      now=datetime.fromisoformat(stamp))
+    return tr("meeting.ics"), ics
 
 
 @outbox.renderer("meeting_proposed", max_delay=timedelta(days=7), relevant=_still(MeetingStatus.PROPOSED))
@@ -601,11 +616,7 @@ def render_confirmed(tr: Translator, params: dict, recipient: Participant, sessi
     place = place_text(tr, session, meeting)
     text = tr("📅 Confirmed: meeting with {name} {when}, {place}. Add it to your calendar with the file "
               "below.").format(name=other.first_name, when=when(tr, meeting), place=place)
-    ics = meeting_ics(uid=f"binome-meeting-{meeting.id}@binome", starts_at=meeting.starts_at,
-                      duration=timedelta(minutes=meeting.duration_minutes),
-                      summary=tr("Binôme: meeting with {name}").format(name=other.first_name), location=place,
-                      description=None, sequence=meeting.sequence, now=datetime.fromisoformat(params["stamp"]))
-    return outbox.Rendered(text, document=(tr("meeting.ics"), ics))
+    return outbox.Rendered(text, document=calendar_file(tr, meeting, other, place, params["stamp"]))
 
 
 @outbox.renderer("meeting_reminder", max_delay=timedelta(days=1), relevant=_still(MeetingStatus.CONFIRMED))
@@ -648,14 +659,9 @@ def render_cancelled(tr: Translator, params: dict, recipient: Participant, sessi
     else:
         text = tr("✖ {name} has cancelled the meeting {when}. /meeting plans another one.")
     text = text.format(name=by.first_name, when=when(tr, meeting))
-    ics = meeting_ics(uid=f"binome-meeting-{meeting.id}@binome", starts_at=meeting.starts_at,
-                      duration=timedelta(minutes=meeting.duration_minutes),
-                      summary=tr("Binôme: meeting with {name}").format(name=by.first_name), location=None,
-                      description=None, sequence=meeting.sequence, cancelled=True,
-                      now=datetime.fromisoformat(params["stamp"]))
     if meeting.confirmed_at is None:  # never in their calendar: no file to remove it
         return outbox.Rendered(text)
-    return outbox.Rendered(text, document=(tr("meeting.ics"), ics))
+    return outbox.Rendered(text, document=calendar_file(tr, meeting, by, None, params["stamp"], cancelled=True))
 
 
 @outbox.renderer("meeting_outcome", max_delay=timedelta(days=2), relevant=_still(MeetingStatus.CONFIRMED))
@@ -700,21 +706,30 @@ def render_nudge(tr: Translator, params: dict, recipient: Participant, session: 
         "choose a day.").format(name=mentee.first_name, count=programme.meetings_per_month))
 
 
-def queue_due_work(session: Session, now: datetime) -> None:
-    """Run by the tick: meetings the mentor never confirmed, and pairs due to plan a meeting."""
+CADENCE_SCAN_EVERY = timedelta(minutes=15)  # nudges are weekly: no need to look at every pair every tick
+
+
+def queue_due_work(session: Session, now: datetime, *, scan_cadence: bool = True) -> None:
+    """Run by the tick: meetings the mentor never confirmed, rhythms to extend, and (when
+    `scan_cadence`) pairs due to plan a meeting."""
     rules.expire_unconfirmed(session=session, now=now)
     for meeting in rules.next_in_rhythm(session=session, now=now):
         confirmed(session, meeting, rules.pair_of(session=session, meeting=meeting), now)
-    for binome in session.exec(select(Binome).where(Binome.status == BinomeStatus.ACTIVE)).all():
-        programme = session.get(Programme, binome.programme_id)
-        mentor = session.get(Participant, binome.mentor_id)
-        if mentor.onboarded_at is None:
+    if not scan_cadence:
+        return
+    pairs = session.exec(
+        select(Binome, Programme, Participant)
+        .join(Programme, Programme.id == Binome.programme_id)
+        .join(Participant, Participant.id == Binome.mentor_id)
+        .where(Binome.status == BinomeStatus.ACTIVE, col(Participant.onboarded_at).is_not(None))
+    ).all()
+    for binome, programme, mentor in pairs:
+        if rules.has_planned_meeting(session=session, binome_id=binome.id, now=now):
             continue
         last = rules.last_meeting_time(session=session, binome_id=binome.id)
         started = datetime.combine(binome.started_on, time(), tzinfo=timezone.utc)
-        planned = rules.has_planned_meeting(session=session, binome_id=binome.id, now=now)
-        if planned or not nudge_due(last_meeting=last, binome_started=started, next_planned=None,
-                                    meetings_per_month=programme.meetings_per_month, now=now):
+        if not nudge_due(last_meeting=last, binome_started=started, next_planned=None,
+                         meetings_per_month=programme.meetings_per_month, now=now):
             continue
         base = last or started
         week = (now - base - meeting_interval(programme.meetings_per_month)) // timedelta(days=7)

@@ -9,6 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import outbox
 from bot.commands import publish_menu_for
 from bot.context import BotContext
+from conversations.fallback import JOIN_HINT
 from bot.i18n import Translator, available_languages, language_name, pick_language, translator
 from bot.vocabulary import term
 from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token
@@ -220,9 +221,7 @@ async def _start_without_token(update: Update, context: BotContext) -> None:
     participant = context.participant
     message = update.effective_message
     if participant is None:
-        await message.reply_text(context._(
-            "Hello! I am Binôme, the assistant of mentoring programmes. To join, open the personal link "
-            "your coordinator sent you."))
+        await message.reply_text(context._(JOIN_HINT))
         return
     if participant.onboarded_at is None:
         await ask_language(update, context, participant, context.tr, preselect=update.effective_user.language_code)

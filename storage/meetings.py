@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -64,7 +65,7 @@ def _audit(session: Session, meeting: Meeting, actor_id: int | None, action: str
            subject=f"meeting:{meeting.id}", details=details)
 
 
-def _member(session: Session, meeting_id: int, participant_id: int) -> tuple[Meeting, Pair]:
+def member_meeting(session: Session, meeting_id: int, participant_id: int) -> tuple[Meeting, Pair]:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise MeetingRefused(Refusal.GONE)
@@ -83,8 +84,8 @@ def start_draft(*, session: Session, binome: Binome, proposer: Participant, now:
     return meeting
 
 
-def _draft(session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
-    meeting, pair = _member(session, meeting_id, participant_id)
+def own_draft(session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
+    meeting, pair = member_meeting(session, meeting_id, participant_id)
     if meeting.proposed_by != participant_id:
         raise MeetingRefused(Refusal.NOT_YOURS, meeting)
     if meeting.status != MeetingStatus.DRAFT or now - meeting.created_at > DRAFT_LIFETIME:
@@ -93,17 +94,17 @@ def _draft(session: Session, meeting_id: int, participant_id: int, now: datetime
 
 
 def choose_day(*, session: Session, meeting_id: int, participant_id: int, day: date, now: datetime) -> Meeting:
-    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    meeting, pair = own_draft(session, meeting_id, participant_id, now)
     meeting.starts_at = local_instant(day, time(12, 0), pair.programme.timezone)  # the time comes next
     session.add(meeting)
     return meeting
 
 
 def choose_time(*, session: Session, meeting_id: int, participant_id: int, at: time, now: datetime) -> Meeting:
-    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    meeting, pair = own_draft(session, meeting_id, participant_id, now)
     if meeting.starts_at is None:
         raise MeetingRefused(Refusal.GONE, meeting)
-    day = meeting.starts_at.astimezone(_zone(pair.programme.timezone)).date()
+    day = meeting.starts_at.astimezone(ZoneInfo(pair.programme.timezone)).date()
     starts_at = local_instant(day, at, pair.programme.timezone)
     if starts_at <= now:
         raise MeetingRefused(Refusal.PAST, meeting)
@@ -114,14 +115,14 @@ def choose_time(*, session: Session, meeting_id: int, participant_id: int, at: t
 
 def choose_place(*, session: Session, meeting_id: int, participant_id: int, place: PlaceKind,
                  now: datetime) -> Meeting:
-    meeting, _ = _draft(session, meeting_id, participant_id, now)
+    meeting, _ = own_draft(session, meeting_id, participant_id, now)
     meeting.place_kind = place
     session.add(meeting)
     return meeting
 
 
 def propose(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
-    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    meeting, pair = own_draft(session, meeting_id, participant_id, now)
     if meeting.starts_at is None or meeting.starts_at <= now:
         raise MeetingRefused(Refusal.PAST, meeting)
     meeting.status = MeetingStatus.PROPOSED
@@ -133,7 +134,7 @@ def propose(*, session: Session, meeting_id: int, participant_id: int, now: date
 
 def accept(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
     """The other side accepts: confirmed. The proposer cannot accept their own proposal."""
-    meeting, pair = _member(session, meeting_id, participant_id)
+    meeting, pair = member_meeting(session, meeting_id, participant_id)
     if meeting.proposed_by == participant_id:
         raise MeetingRefused(Refusal.NOT_YOURS, meeting)
     if meeting.status != MeetingStatus.PROPOSED:
@@ -151,7 +152,7 @@ def accept(*, session: Session, meeting_id: int, participant_id: int, now: datet
 def ask_another_slot(*, session: Session, meeting_id: int, participant_id: int,
                      now: datetime) -> tuple[Meeting, Meeting, Pair]:
     """The other side declines this slot and plans another: the proposal ends, a new draft starts."""
-    meeting, pair = _member(session, meeting_id, participant_id)
+    meeting, pair = member_meeting(session, meeting_id, participant_id)
     if meeting.proposed_by == participant_id or meeting.status != MeetingStatus.PROPOSED:
         raise MeetingRefused(Refusal.GONE, meeting)
     meeting.status = MeetingStatus.CANCELLED
@@ -165,7 +166,7 @@ def ask_another_slot(*, session: Session, meeting_id: int, participant_id: int,
 def announce_absence(*, session: Session, meeting_id: int, participant_id: int, reason: AbsenceReason,
                      now: datetime, announced_by: int | None = None) -> tuple[Meeting, Absence, Pair]:
     """`participant_id` will not come. Before the start it is excused; the meeting will not take place."""
-    meeting, pair = _member(session, meeting_id, participant_id)
+    meeting, pair = member_meeting(session, meeting_id, participant_id)
     if meeting.status not in OPEN:
         raise MeetingRefused(Refusal.GONE, meeting)
     if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) <= now:
@@ -199,12 +200,6 @@ def next_meeting(*, session: Session, participant: Participant, now: datetime,
     return None
 
 
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
 OUTCOMES = (MeetingStatus.HELD, MeetingStatus.MENTEE_ABSENT, MeetingStatus.CANCELLED, MeetingStatus.POSTPONED)
 OUTCOME_ASKED_AFTER = timedelta(minutes=30)  # after the planned end
 OUTCOME_REMINDED_AFTER = timedelta(hours=24)
@@ -220,7 +215,7 @@ def record_outcome(*, session: Session, meeting_id: int, participant_id: int, ou
     """The mentor says how it went. "The mentee did not come" without notice is an unexcused absence."""
     if outcome not in OUTCOMES:
         raise ValueError(outcome)
-    meeting, pair = _member(session, meeting_id, participant_id)
+    meeting, pair = member_meeting(session, meeting_id, participant_id)
     if participant_id != pair.mentor.id:
         raise MeetingRefused(Refusal.NOT_YOURS, meeting)
     if meeting.status != MeetingStatus.CONFIRMED:
@@ -293,7 +288,7 @@ def upcoming_in_programme(*, session: Session, programme_id: int, now: datetime,
 
 def cancel_meeting(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> tuple[Meeting, Pair]:
     """Either side cancels a proposed or confirmed meeting before it starts."""
-    meeting, pair = _member(session, meeting_id, participant_id)
+    meeting, pair = member_meeting(session, meeting_id, participant_id)
     if meeting.status not in OPEN:
         raise MeetingRefused(Refusal.GONE, meeting)
     if meeting.starts_at <= now:
@@ -312,10 +307,10 @@ def rhythm_weeks(meetings_per_month: int) -> int:
 
 def offer_rhythm(*, session: Session, meeting_id: int, participant_id: int, now: datetime) -> MeetingSeries:
     """Attach a rhythm to a draft: same weekday, time and place every few weeks, once accepted."""
-    meeting, pair = _draft(session, meeting_id, participant_id, now)
+    meeting, pair = own_draft(session, meeting_id, participant_id, now)
     if meeting.starts_at is None:
         raise MeetingRefused(Refusal.GONE, meeting)
-    local = meeting.starts_at.astimezone(_zone(pair.programme.timezone))
+    local = meeting.starts_at.astimezone(ZoneInfo(pair.programme.timezone))
     series = MeetingSeries(binome_id=pair.binome.id, weekday=local.weekday(), local_time=local.strftime("%H:%M"),
                            every_weeks=rhythm_weeks(pair.programme.meetings_per_month), anchor=local.date(),
                            place_kind=meeting.place_kind, place_detail=meeting.place_detail, active=False,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import TELEGRAM_API_URL, SettingsError, load_settings
 
 
 def run_binome(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
@@ -58,7 +58,7 @@ def test_defaults_are_a_local_sqlite_file_and_telegram(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings(_env_file=None)
     assert settings.effective_database_url == "sqlite:///data/binome.sqlite3"
-    assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.telegram_api_url == TELEGRAM_API_URL  # the real service by default; tests never call it
     assert (settings.default_language, settings.default_timezone) == ("fr", "Europe/Paris")
 
 

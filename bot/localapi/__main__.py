@@ -36,7 +36,7 @@ async def serve(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
+        with contextlib.suppress(NotImplementedError):  # event loops without signal support (Windows)
             loop.add_signal_handler(sig, stop.set)
     async with server:
         print(f"base_url={server.base_url}", flush=True)
