@@ -14,12 +14,16 @@ PROGRAMME = ("programme", N_("Where the programme stands"))
 MEETING = ("meeting", N_("Plan a meeting"))
 ABSENT = ("absent", N_("I can't come to the next meeting"))
 ABSENCE = ("absence", N_("Record a mentee's absence"))
+PLAN = ("plan", N_("Our action plan"))
+PROGRESS = ("progress", N_("My progress and check-ins"))
+AWAY = ("away", N_("I'm away: pause my check-ins"))
+ALERTS = ("alerts", N_("Open alerts about binômes"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
-    Role.MENTEE: (MEETING, ABSENT, HELP, LANGUAGE, STOP, START),
-    Role.MENTOR: (MEETING, ABSENT, HELP, LANGUAGE, STOP, START),
-    Role.COORDINATOR: (PROGRAMME, ABSENCE, HELP, LANGUAGE, STOP, START),
+    Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
+    Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
+    Role.COORDINATOR: (ALERTS, PROGRAMME, ABSENCE, HELP, LANGUAGE, STOP, START),
 }
 
 

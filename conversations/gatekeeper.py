@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
+from conversations import awaited
 from bot.notices import participant_back
 from bot.i18n import pick_language, translator
 from storage.invitations import participant_by_telegram
@@ -37,6 +38,8 @@ async def load_person(update: Update, context: BotContext) -> None:
             context.tr = translator(pick_language(user.language_code, default=settings.default_language),
                                     settings.default_timezone)
         context.participant = participant
+        if participant is not None and update.message is not None and (update.message.text or "").startswith("/"):
+            awaited.clear(session=session, participant_id=participant.id)  # a command changes the subject
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         await _leave_group(update, context)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import outbox
 from bot.context import BotContext
@@ -753,6 +753,5 @@ HANDLERS = [
     CommandHandler("absent", cannot_come),
     CommandHandler("absence", report_absence),
     CallbackQueryHandler(on_button, pattern=PATTERN),
-    MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
-                   place_detail),
+    # Free text reaches `place_detail` through conversations.awaited.route.
 ]

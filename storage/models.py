@@ -274,3 +274,187 @@ class Absence(SQLModel, table=True):
     announced_at: datetime = utc_column(nullable=False)
     announced_by: int = Field(foreign_key="participant.id")  # themselves, or a coordinator
     excused: bool = Field(default=True)
+
+
+# ---------------------------------------------------------------- the action plan (between meetings)
+
+class ActionStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class PlanAction(SQLModel, table=True):
+    """One action of a binôme's action plan ("plan d'actions"), added by the mentor or the mentee.
+
+    `category` is one of the programme's categories (storage.plans.categories_for); `blocked_note` is
+    what the mentee wrote about what blocks it: shown to the pair, never to coordinators.
+    """
+
+    __tablename__ = "plan_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    title: str = Field(max_length=200)
+    category: str | None = Field(default=None, max_length=32)
+    due_on: date | None = None
+    status: ActionStatus = Field(default=ActionStatus.TODO, sa_type=String(16), index=True)
+    blocked_note: str | None = Field(default=None, max_length=500)
+    created_by: int = Field(foreign_key="participant.id")
+    created_at: datetime = utc_column(nullable=False)
+    changed_at: datetime = utc_column(nullable=False)  # the last change of any field
+    status_changed_at: datetime = utc_column(nullable=False)
+
+
+class PlanActionChange(SQLModel, table=True):
+    """The history of an action: who changed which field, from what to what, when."""
+
+    __tablename__ = "plan_action_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="plan_action.id", index=True)
+    at: datetime = utc_column(nullable=False, index=True)
+    by: int = Field(foreign_key="participant.id")
+    field: str = Field(max_length=16)  # "created", "title", "due_on", "category", "status"
+    old: str | None = Field(default=None, max_length=200)
+    new: str | None = Field(default=None, max_length=200)
+
+
+# ---------------------------------------------------------------- check-ins
+
+class CheckInStatus(StrEnum):
+    SCHEDULED = "scheduled"  # row written, not sent yet
+    OPEN = "open"  # sent, waiting for answers
+    ANSWERED = "answered"  # at least the first question answered
+    MISSED = "missed"  # no answer after the reminder's delay
+    SKIPPED = "skipped"  # a meeting within two days, away, or paused: not sent
+
+
+class CheckIn(SQLModel, table=True):
+    """One scheduled check-in of one participant (mentee or mentor) for one period of the rhythm.
+
+    `step` is where the conversation stands, so a restart continues where it was. `mood` and `word`
+    are private to the writer unless they ticked sharing; coordinators see only the facts.
+    """
+
+    __tablename__ = "checkin"
+    __table_args__ = (UniqueConstraint("participant_id", "period", name="uq_checkin_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    role: Role = Field(sa_type=String(16))
+    period: str = Field(max_length=16)  # e.g. "2026-W37": one check-in per participant and period
+    due_at: datetime = utc_column(nullable=False, index=True)
+    status: CheckInStatus = Field(default=CheckInStatus.SCHEDULED, sa_type=String(16), index=True)
+    skipped_reason: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = utc_column()
+    snoozed_until: datetime | None = utc_column()
+    reminded_at: datetime | None = utc_column()
+    answered_at: datetime | None = utc_column()  # the first answer
+    completed_at: datetime | None = utc_column()  # the last step reached
+    missed_at: datetime | None = utc_column()
+    late: bool = Field(default=False)  # answered after the next check-in had started
+    step: str = Field(default="", max_length=32)  # "mood", "action:<id>", "word", "done", …
+    mood: int | None = None  # mentee: 1–5; mentor: 1 (concern) or 5 (all fine)
+    concern: bool = Field(default=False)  # the mentor has a concern
+    word: str | None = Field(default=None, max_length=1000)
+    share_with_mentor: bool = Field(default=False)
+    share_with_coordinator: bool = Field(default=False)
+    created_at: datetime = utc_column(nullable=False)
+
+
+class CheckInAnswer(SQLModel, table=True):
+    """Every answer given, in order: the last one for a question counts, the earlier ones stay."""
+
+    __tablename__ = "checkin_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    at: datetime = utc_column(nullable=False)
+    question: str = Field(max_length=32)  # "mood", "action:<id>", "fine", "share", …
+    value: str = Field(max_length=32)
+
+
+class CheckInPause(SQLModel, table=True):
+    """"I'm away until…": no check-in for this participant until `until` (a local date, inclusive)."""
+
+    __tablename__ = "checkin_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    until: date
+    created_at: datetime = utc_column(nullable=False)
+    ended_at: datetime | None = utc_column()  # ended early by the participant
+
+
+class AwaitedText(SQLModel, table=True):
+    """The next free text from this participant answers a question (an action's title, a check-in's
+    word, what blocks an action…). One row per participant: asking something else replaces it."""
+
+    __tablename__ = "awaited_text"
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    purpose: str = Field(max_length=32)
+    ref_id: int | None = None
+    since: datetime = utc_column(nullable=False)
+
+
+# ---------------------------------------------------------------- warning signs and alerts
+
+class SupportKind(StrEnum):
+    HELP = "help"  # "I need help"
+    STOP = "stop"  # "I want to stop"
+
+
+class SupportRequest(SQLModel, table=True):
+    """A mentor or mentee asked, by button, for the coordinator's help or to stop the mentoring."""
+
+    __tablename__ = "support_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int | None = Field(default=None, foreign_key="binome.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    kind: SupportKind = Field(sa_type=String(8))
+    at: datetime = utc_column(nullable=False)
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"  # "I'm on it"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"  # by a coordinator, with an outcome
+    CLEARED = "cleared"  # the signal went away by itself
+
+
+class Alert(SQLModel, table=True):
+    """A warning sign about a binôme, for the coordinators of its programme.
+
+    `facts` holds counts, dates and categories only, never what the pair wrote; `level` grows when the
+    same signal gets worse, which is the only way the same signal alerts again before it clears.
+    """
+
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    about_id: int | None = Field(default=None, foreign_key="participant.id")  # the person concerned, if one
+    signal: str = Field(max_length=40, index=True)
+    severity: str = Field(max_length=16)  # "low", "medium", "high"
+    level: int = Field(default=1)
+    facts: dict = json_column()
+    status: AlertStatus = Field(default=AlertStatus.OPEN, sa_type=String(16), index=True)
+    opened_at: datetime = utc_column(nullable=False)
+    notified_at: datetime | None = utc_column()
+    renotified_at: datetime | None = utc_column()
+    escalated_at: datetime | None = utc_column()  # sent on to the backup coordinator
+    acknowledged_at: datetime | None = utc_column()
+    acknowledged_by: int | None = Field(default=None, foreign_key="participant.id")
+    snoozed_until: datetime | None = utc_column()
+    resolved_at: datetime | None = utc_column()
+    resolved_by: int | None = Field(default=None, foreign_key="participant.id")
+    outcome: str | None = Field(default=None, max_length=32)
+    cleared_at: datetime | None = utc_column()

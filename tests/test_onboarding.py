@@ -63,7 +63,8 @@ async def test_mentee_is_onboarded_in_french(harness, session, clock):
         actions = [a.action for a in s.exec(select(AuditLog)).all()]
         assert "consent.given" in actions and "participant.language" in actions
     menu = harness.server.commands(scope={"type": "chat", "chat_id": amina.id})
-    assert [c["command"] for c in menu] == ["meeting", "absent", "help", "language", "stop", "start"]
+    assert [c["command"] for c in menu] == ["plan", "meeting", "progress", "absent", "away", "help", "language",
+                                             "stop", "start"]
     assert menu[2]["description"] == "Ce que je peux faire pour vous"
 
 
