@@ -361,8 +361,10 @@ class CheckIn(SQLModel, table=True):
     mood: int | None = None  # mentee: 1–5; mentor: 1 (concern) or 5 (all fine)
     concern: bool = Field(default=False)  # the mentor has a concern
     word: str | None = Field(default=None, max_length=1000)
-    share_with_mentor: bool = Field(default=False)
-    share_with_coordinator: bool = Field(default=False)
+    share_with_mentor: bool = Field(default=False)  # mentee: the mood is shared with the mentor
+    share_word_with_mentor: bool = Field(default=False)  # mentee: the word is shared with the mentor
+    share_with_coordinator: bool = Field(default=False)  # mentor: the word is for the coordinator
+    action_ids: str = Field(default="", max_length=100)  # mentee: the actions asked about, "12,15"
     created_at: datetime = utc_column(nullable=False)
 
 
