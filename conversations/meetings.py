@@ -550,6 +550,9 @@ async def _outcome(update, context: BotContext, meeting_id: int, participant: Pa
     }
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(texts[outcome])
+    if outcome == MeetingStatus.HELD:  # the pair's action plan, reviewed while the meeting is fresh
+        from conversations.plan import offer_review
+        await offer_review(update, context, meeting_id)
 
 
 ACTIONS = {"skip": _skip, "rhythm": _rhythm, "stoprhythm": _stop_rhythm, "new": _new, "cancel": _cancel, "move": _move,

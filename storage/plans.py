@@ -214,12 +214,15 @@ def history_of(session: Session, action_id: int) -> list[PlanActionChange]:
 
 
 def done_since(*, session: Session, binome_id: int, by: int, since: datetime | None,
-               until: datetime) -> list[PlanAction]:
-    """Actions of the binôme that `by` marked done in (since, until] and that are still done now."""
+               until: datetime | None = None) -> list[PlanAction]:
+    """Actions of the binôme that `by` marked done in (since, until] (open ends when None) and that
+    are still done now."""
     query = (select(PlanAction).join(PlanActionChange, PlanActionChange.action_id == PlanAction.id)
              .where(PlanAction.binome_id == binome_id, PlanActionChange.field == "status",
                     PlanActionChange.new == ActionStatus.DONE.value, PlanActionChange.by == by,
-                    PlanActionChange.at <= until, PlanAction.status == ActionStatus.DONE))
+                    PlanAction.status == ActionStatus.DONE))
+    if until is not None:
+        query = query.where(PlanActionChange.at <= until)
     if since is not None:
         query = query.where(PlanActionChange.at > since)
     found = {action.id: action for action in session.exec(query)}
@@ -227,9 +230,11 @@ def done_since(*, session: Session, binome_id: int, by: int, since: datetime | N
 
 
 def added_since(*, session: Session, binome_id: int, by: int, since: datetime,
-                until: datetime) -> list[PlanAction]:
-    """Open actions `by` added in [since, until]."""
+                until: datetime | None = None) -> list[PlanAction]:
+    """Open actions `by` added in [since, until] (open end when None)."""
     query = select(PlanAction).where(PlanAction.binome_id == binome_id, PlanAction.created_by == by,
-                                     PlanAction.created_at >= since, PlanAction.created_at <= until,
+                                     PlanAction.created_at >= since,
                                      col(PlanAction.status).in_([s.value for s in OPEN_STATUSES]))
+    if until is not None:
+        query = query.where(PlanAction.created_at <= until)
     return sorted(session.exec(query), key=lambda a: (a.created_at, a.id))
