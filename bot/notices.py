@@ -22,7 +22,28 @@ def participant_unreachable(*, session: Session, participant: Participant, now: 
     if not mark_unreachable(session=session, participant=participant, now=now):
         return False
     _tell_coordinators(session, participant, "participant_unreachable", now)
+    _unreachable_alert(session, participant, now)
     return True
+
+
+def _unreachable_alert(session: Session, participant: Participant, now: datetime, back: bool = False) -> None:
+    """The same fact as an alert (open alerts, digest, re-notification), whose first notification is
+    the message above; the person back clears it."""
+    from storage import alerts, signals
+
+    binome = current_binome(session=session, participant=participant)
+    if binome is None:
+        return
+    if back:
+        for alert in alerts.open_alerts(session=session, programme_id=binome.programme_id, binome_id=binome.id):
+            if alert.signal == signals.UNREACHABLE and alert.about_id == participant.id:
+                alerts.clear(session=session, alert=alert, now=now, reason="reachable")
+        return
+    finding = signals.Finding(signals.UNREACHABLE, signals.HIGH, 1, participant.id,
+                              {"role": str(participant.role), "since": now.date().isoformat()})
+    raised = alerts.raise_finding(session=session, binome=binome, finding=finding, now=now)
+    if raised is not None:
+        alerts.mark_notified(session=session, alert=raised[0], now=now)
 
 
 def participant_back(*, session: Session, participant: Participant, now: datetime) -> bool:
@@ -33,6 +54,7 @@ def participant_back(*, session: Session, participant: Participant, now: datetim
         return False
     if was_unreachable:
         _tell_coordinators(session, participant, "participant_back", now, episode=since)
+        _unreachable_alert(session, participant, now, back=True)
     return True
 
 

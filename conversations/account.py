@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlmodel import col, select
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler
 
@@ -31,7 +31,12 @@ async def show_help(update: Update, context: BotContext) -> None:
                  if c.id != participant.id]
     if names:
         lines += ["", _("A question about the programme? Your coordinator: {names}.").format(names=", ".join(names))]
-    await update.effective_message.reply_text("\n".join(lines))
+    markup = None
+    if participant.role != Role.COORDINATOR:
+        from conversations.alerts import support_buttons
+
+        markup = InlineKeyboardMarkup(support_buttons(context.tr))
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
 
 
 async def change_language(update: Update, context: BotContext) -> None:

@@ -1,0 +1,229 @@
+"""Alerts: warning signs turned into rows the coordinators act on. Plain functions, no Telegram.
+
+One alert per (binôme, signal, person concerned) at a time. `sync` compares what the rules find now
+with the alerts already there:
+- a new sign opens an alert (to notify);
+- the same sign, still open (open, acknowledged or snoozed), alerts again only when its level grows;
+- a sign resolved by a coordinator stays quiet while its level stays the same; worse, it opens a new alert;
+- a sign no longer found clears its open alert;
+- a snoozed alert is quiet until `snoozed_until` (its facts are kept up to date meanwhile); then it is
+  open again and notified if the sign is still there.
+Every change is audited with ids and categories only.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from storage.audit import record
+from storage.models import Alert, AlertStatus, Binome, Participant, Role
+from storage.signals import Finding, SignalOptions
+
+LIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.SNOOZED)
+SNOOZE = timedelta(days=7)
+OUTCOMES = ("contacted", "meeting_planned", "pair_paused", "pair_closed", "other")
+
+
+class AlertRefusal(StrEnum):
+    GONE = "gone"  # no such alert, or no longer in a state this button can change
+    NOT_YOURS = "not_yours"  # another programme's alert, or not a coordinator
+
+
+class AlertRefused(Exception):
+    def __init__(self, refusal: AlertRefusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+
+
+def _audit(session: Session, alert: Alert, action: str, now: datetime, actor: str = "system", **details) -> None:
+    record(session=session, at=now, programme_id=alert.programme_id, actor=actor, action=action,
+           subject=f"alert:{alert.id}", details={"signal": alert.signal, "binome_id": alert.binome_id,
+                                                  "level": alert.level, "severity": alert.severity, **details})
+
+
+def _latest(session: Session, binome_id: int, signal: str, about: int | None) -> Alert | None:
+    return session.exec(select(Alert).where(Alert.binome_id == binome_id, Alert.signal == signal,
+                                            Alert.about_id == about)
+                        .order_by(col(Alert.opened_at).desc(), col(Alert.id).desc())).first()
+
+
+def raise_finding(*, session: Session, binome: Binome, finding: Finding,
+                  now: datetime) -> tuple[Alert, str] | None:
+    """Apply one finding. Returns (alert, "new" or "worse") when coordinators must be told now."""
+    alert = _latest(session, binome.id, finding.signal, finding.about)
+    if alert is not None and alert.status in LIVE:
+        if finding.level <= alert.level:
+            if alert.facts != finding.facts:
+                alert.facts = finding.facts
+                session.add(alert)
+            return None
+        alert.level, alert.severity, alert.facts = finding.level, finding.severity, finding.facts
+        session.add(alert)
+        if alert.status == AlertStatus.SNOOZED and alert.snoozed_until and now < alert.snoozed_until:
+            _audit(session, alert, "alert.worse", now, quiet=True)
+            return None
+        _reopen(alert, now)
+        _audit(session, alert, "alert.worse", now)
+        return alert, "worse"
+    if alert is not None and alert.status == AlertStatus.RESOLVED and finding.level <= alert.level:
+        return None  # a coordinator dealt with it; it only comes back if it gets worse
+    alert = Alert(programme_id=binome.programme_id, binome_id=binome.id, about_id=finding.about, signal=finding.signal,
+                  severity=finding.severity, level=finding.level, facts=finding.facts, status=AlertStatus.OPEN,
+                  opened_at=now)
+    session.add(alert)
+    session.flush()
+    _audit(session, alert, "alert.opened", now)
+    return alert, "new"
+
+
+def _reopen(alert: Alert, now: datetime) -> None:
+    alert.status = AlertStatus.OPEN
+    alert.notified_at = None  # set when the notification is queued
+    alert.renotified_at = alert.escalated_at = None
+    alert.snoozed_until = None
+
+
+def sync(*, session: Session, binome: Binome, findings: list[Finding],
+         now: datetime) -> list[tuple[Alert, str]]:
+    """Bring the binôme's alerts in line with what the rules find now; returns the alerts to notify
+    with why ("new", "worse", "unsnoozed")."""
+    to_notify = []
+    found = {(f.signal, f.about) for f in findings}
+    for finding in findings:
+        raised = raise_finding(session=session, binome=binome, finding=finding, now=now)
+        if raised is not None:
+            to_notify.append(raised)
+    live = session.exec(select(Alert).where(Alert.binome_id == binome.id, col(Alert.status).in_(list(LIVE)))).all()
+    for alert in live:
+        if (alert.signal, alert.about_id) not in found:
+            clear(session=session, alert=alert, now=now)
+        elif alert.status == AlertStatus.SNOOZED and alert.snoozed_until and now >= alert.snoozed_until:
+            _reopen(alert, now)
+            session.add(alert)
+            _audit(session, alert, "alert.unsnoozed", now)
+            to_notify.append((alert, "unsnoozed"))
+    return to_notify
+
+
+def clear(*, session: Session, alert: Alert, now: datetime, reason: str = "signal_gone") -> None:
+    alert.status, alert.cleared_at = AlertStatus.CLEARED, now
+    session.add(alert)
+    _audit(session, alert, "alert.cleared", now, reason=reason)
+
+
+def clear_for_binome(*, session: Session, binome_id: int, now: datetime, reason: str) -> int:
+    """A binôme no longer followed (closed, paused, draft): its live alerts are cleared."""
+    live = session.exec(select(Alert).where(Alert.binome_id == binome_id, col(Alert.status).in_(list(LIVE)))).all()
+    for alert in live:
+        clear(session=session, alert=alert, now=now, reason=reason)
+    return len(live)
+
+
+def mark_notified(*, session: Session, alert: Alert, now: datetime) -> None:
+    alert.notified_at = now
+    session.add(alert)
+
+
+# ---------------------------------------------------------------- what coordinators do
+
+def coordinator_alert(session: Session, alert_id: int, coordinator: Participant) -> Alert:
+    """The alert, if this coordinator may act on it: same programme, coordinator role."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise AlertRefused(AlertRefusal.GONE)
+    if coordinator.role != Role.COORDINATOR or coordinator.programme_id != alert.programme_id:
+        raise AlertRefused(AlertRefusal.NOT_YOURS)
+    return alert
+
+
+def acknowledge(*, session: Session, alert_id: int, coordinator: Participant, now: datetime) -> Alert:
+    """"I'm on it". The time to acknowledge (from the first notification) is kept for the indicators."""
+    alert = coordinator_alert(session, alert_id, coordinator)
+    if alert.status not in (AlertStatus.OPEN, AlertStatus.SNOOZED):
+        raise AlertRefused(AlertRefusal.GONE)
+    alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, now, coordinator.id
+    alert.snoozed_until = None
+    session.add(alert)
+    seconds = int((now - (alert.notified_at or alert.opened_at)).total_seconds())
+    _audit(session, alert, "alert.acknowledged", now, actor=f"participant:{coordinator.id}",
+           seconds_to_acknowledge=seconds)
+    return alert
+
+
+def resolve(*, session: Session, alert_id: int, coordinator: Participant, outcome: str, now: datetime) -> Alert:
+    if outcome not in OUTCOMES:
+        raise ValueError(outcome)
+    alert = coordinator_alert(session, alert_id, coordinator)
+    if alert.status not in LIVE:
+        raise AlertRefused(AlertRefusal.GONE)
+    if alert.acknowledged_at is None:  # resolving at once counts as acknowledging
+        alert.acknowledged_at, alert.acknowledged_by = now, coordinator.id
+        _audit(session, alert, "alert.acknowledged", now, actor=f"participant:{coordinator.id}",
+               seconds_to_acknowledge=int((now - (alert.notified_at or alert.opened_at)).total_seconds()))
+    alert.status, alert.resolved_at, alert.resolved_by, alert.outcome = AlertStatus.RESOLVED, now, coordinator.id, outcome
+    alert.snoozed_until = None
+    session.add(alert)
+    _audit(session, alert, "alert.resolved", now, actor=f"participant:{coordinator.id}", outcome=outcome)
+    return alert
+
+
+def snooze(*, session: Session, alert_id: int, coordinator: Participant, now: datetime,
+           for_: timedelta = SNOOZE) -> Alert:
+    alert = coordinator_alert(session, alert_id, coordinator)
+    if alert.status not in LIVE:
+        raise AlertRefused(AlertRefusal.GONE)
+    alert.status, alert.snoozed_until = AlertStatus.SNOOZED, now + for_
+    session.add(alert)
+    _audit(session, alert, "alert.snoozed", now, actor=f"participant:{coordinator.id}",
+           until=alert.snoozed_until.isoformat())
+    return alert
+
+
+# ---------------------------------------------------------------- the ladder after the first notice
+
+def due_renotify(*, session: Session, now: datetime, after: timedelta) -> list[Alert]:
+    """Open alerts notified `after` ago and still not acknowledged, not yet re-notified."""
+    return list(session.exec(select(Alert).where(Alert.status == AlertStatus.OPEN, col(Alert.notified_at).is_not(None),
+                                                 Alert.notified_at <= now - after,
+                                                 col(Alert.renotified_at).is_(None))).all())
+
+
+def due_escalation(*, session: Session, now: datetime, after: timedelta) -> list[Alert]:
+    """Open alerts re-notified `after` ago and still not acknowledged: for the backup coordinator."""
+    return list(session.exec(select(Alert).where(Alert.status == AlertStatus.OPEN,
+                                                 col(Alert.renotified_at).is_not(None),
+                                                 Alert.renotified_at <= now - after,
+                                                 col(Alert.escalated_at).is_(None))).all())
+
+
+def mark_renotified(*, session: Session, alert: Alert, now: datetime) -> None:
+    alert.renotified_at = now
+    session.add(alert)
+    _audit(session, alert, "alert.renotified", now)
+
+
+def mark_escalated(*, session: Session, alert: Alert, now: datetime, to: list[int]) -> None:
+    alert.escalated_at = now
+    session.add(alert)
+    _audit(session, alert, "alert.escalated", now, to=to)
+
+
+def open_alerts(*, session: Session, programme_id: int, binome_id: int | None = None) -> list[Alert]:
+    """Live alerts of a programme (or one binôme), oldest first."""
+    query = select(Alert).where(Alert.programme_id == programme_id, col(Alert.status).in_(list(LIVE)))
+    if binome_id is not None:
+        query = query.where(Alert.binome_id == binome_id)
+    return list(session.exec(query.order_by(Alert.opened_at, Alert.id)).all())
+
+
+def routing(*, session: Session, programme_id: int, options: SignalOptions) -> tuple[list[Participant], list[Participant]]:
+    """(who gets alerts first, who gets escalations): backups are coordinators of the same programme
+    named in `backup_coordinator_id`; others named there are ignored (one programme never reaches another)."""
+    coordinators = list(session.exec(select(Participant).where(Participant.programme_id == programme_id,
+                                                               Participant.role == Role.COORDINATOR)
+                                     .order_by(Participant.id)).all())
+    backups = [c for c in coordinators if c.id in options.backup_coordinator_ids]
+    primary = [c for c in coordinators if c.id not in options.backup_coordinator_ids] or backups
+    return primary, backups

@@ -1,0 +1,356 @@
+"""Warning signs: plain functions of a binôme's history and the clock (no Telegram, no writes).
+
+Each rule takes the binôme's `History` (gathered once by `history_of`), `now` and the programme's
+`SignalOptions`, and returns a `Finding` or None. A finding carries facts only (counts, ISO dates,
+categories, ids for the renderer): never a title, a note or a word the pair wrote. `level` grows when
+the same sign gets worse; `storage.alerts` alerts again only then (see docs/warning-signs.md).
+
+Option keys (Programme.options, JSON), with their defaults:
+    checkins_missed_in_row 2, mentor_warning_after 2, absences_in_row 2, absences_total 3,
+    no_meeting_factor 1.5, first_meeting_days 14, mood_low 2, mood_low_in_row 2, mood_drop 2,
+    plan_stalled_days 28, action_blocked_days 14, unconfirmed_meetings 2, closure_warning_days 14,
+    renotify_hours 48, backup_coordinator_id null (a coordinator's participant id, or a list of them),
+    digest_hour 8 (Monday, coordinator's local time).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlmodel import Session, col, select
+
+from storage.models import (Absence, ActionStatus, Binome, CheckIn, CheckInStatus, Meeting, MeetingStatus,
+                            Participant, PlanAction, PlanActionChange, Programme, SupportKind,
+                            SupportRequest)
+from storage.schedule import meeting_interval
+
+LOW, MEDIUM, HIGH = "low", "medium", "high"
+SEVERITY_ORDER = {HIGH: 0, MEDIUM: 1, LOW: 2}
+
+# Signal names (Alert.signal).
+CHECKINS_MISSED = "checkins_missed"
+ABSENCES = "absences"
+NO_FIRST_MEETING = "no_first_meeting"
+NO_MEETING = "no_meeting"
+MOOD_LOW = "mood_low"
+MOOD_DROP = "mood_drop"
+MENTOR_CONCERN = "mentor_concern"
+PLAN_STALLED = "plan_stalled"
+ACTION_BLOCKED = "action_blocked"
+UNCONFIRMED = "unconfirmed_meetings"
+UNREACHABLE = "unreachable"
+SUPPORT_HELP = "support_help"
+SUPPORT_STOP = "support_stop"
+CLOSURE_DUE = "closure_due"
+SIGNALS = (CHECKINS_MISSED, ABSENCES, NO_FIRST_MEETING, NO_MEETING, MOOD_LOW, MOOD_DROP, MENTOR_CONCERN,
+           PLAN_STALLED, ACTION_BLOCKED, UNCONFIRMED, UNREACHABLE, SUPPORT_HELP, SUPPORT_STOP, CLOSURE_DUE)
+
+
+@dataclass(frozen=True)
+class SignalOptions:
+    checkins_missed_in_row: int = 2
+    mentor_warning_after: int = 2  # the mentee's misses in a row before the mentor's soft warning
+    absences_in_row: int = 2
+    absences_total: int = 3
+    no_meeting_factor: float = 1.5
+    first_meeting_days: int = 14
+    mood_low: int = 2  # "low" is at most this, on the 1–5 scale
+    mood_low_in_row: int = 2
+    mood_drop: int = 2
+    plan_stalled_days: int = 28
+    action_blocked_days: int = 14
+    unconfirmed_meetings: int = 2
+    closure_warning_days: int = 14
+    renotify_hours: int = 48
+    backup_coordinator_ids: tuple[int, ...] = ()
+    digest_hour: int = 8
+    meetings_per_month: int = 2  # from the programme itself
+
+
+def signal_options(programme: Programme) -> SignalOptions:
+    options, default = programme.options or {}, SignalOptions()
+    values = {}
+    for name in ("checkins_missed_in_row", "mentor_warning_after", "absences_in_row", "absences_total",
+                 "first_meeting_days", "mood_low", "mood_low_in_row", "mood_drop", "plan_stalled_days",
+                 "action_blocked_days", "unconfirmed_meetings", "closure_warning_days", "renotify_hours",
+                 "digest_hour"):
+        values[name] = int(options.get(name, getattr(default, name)))
+    values["no_meeting_factor"] = float(options.get("no_meeting_factor", default.no_meeting_factor))
+    backup = options.get("backup_coordinator_id")
+    if backup is None:
+        backup = ()
+    elif not isinstance(backup, list | tuple):
+        backup = (backup,)
+    values["backup_coordinator_ids"] = tuple(int(b) for b in backup)
+    values["meetings_per_month"] = max(1, programme.meetings_per_month or 1)
+    return SignalOptions(**values)
+
+
+@dataclass(frozen=True)
+class Finding:
+    signal: str
+    severity: str
+    level: int
+    about: int | None = None  # the participant concerned, if one
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass
+class History:
+    """What the rules look at, for one binôme. Lists are in chronological order."""
+
+    binome: Binome
+    mentor: Participant
+    mentee: Participant
+    meetings: list[Meeting]
+    absences: list[Absence]
+    checkins: list[CheckIn]
+    actions: list[PlanAction]
+    last_plan_change: datetime | None
+    support: list[SupportRequest]
+
+
+def _day(moment: datetime | date | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment.date() if isinstance(moment, datetime) else moment).isoformat()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
+def history_of(session: Session, binome: Binome) -> History:
+    meetings = list(session.exec(select(Meeting).where(Meeting.binome_id == binome.id,
+                                                       col(Meeting.starts_at).is_not(None))
+                                 .order_by(Meeting.starts_at, Meeting.id)).all())
+    absences = list(session.exec(select(Absence).join(Meeting, Meeting.id == Absence.meeting_id)
+                                 .where(Meeting.binome_id == binome.id)).all())
+    checkins = list(session.exec(select(CheckIn).where(CheckIn.binome_id == binome.id)
+                                 .order_by(CheckIn.due_at, CheckIn.id)).all())
+    actions = list(session.exec(select(PlanAction).where(PlanAction.binome_id == binome.id)
+                                .order_by(PlanAction.id)).all())
+    last_change = session.exec(select(PlanActionChange.at).join(PlanAction, PlanAction.id == PlanActionChange.action_id)
+                               .where(PlanAction.binome_id == binome.id)
+                               .order_by(col(PlanActionChange.at).desc())).first()
+    support = list(session.exec(select(SupportRequest).where(SupportRequest.binome_id == binome.id)
+                                .order_by(SupportRequest.at, SupportRequest.id)).all())
+    return History(binome, session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id),
+                   meetings, absences, checkins, actions, last_change, support)
+
+
+# ---------------------------------------------------------------- the rules, one a signal
+
+def missed_streak(checkins: list[CheckIn], participant_id: int) -> list[CheckIn]:
+    """The participant's check-ins missed in a row, up to now (answered ones break it; skipped and
+    not yet settled ones are ignored). Oldest first."""
+    streak: list[CheckIn] = []
+    for checkin in reversed(checkins):
+        if checkin.participant_id != participant_id:
+            continue
+        if checkin.status == CheckInStatus.MISSED:
+            streak.append(checkin)
+        elif checkin.status == CheckInStatus.ANSWERED:
+            break
+    return list(reversed(streak))
+
+
+def checkins_missed(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
+    findings = []
+    for person in (history.mentee, history.mentor):
+        streak = missed_streak(history.checkins, person.id)
+        if len(streak) >= options.checkins_missed_in_row:
+            answered = [c for c in history.checkins if c.participant_id == person.id
+                        and c.status == CheckInStatus.ANSWERED]
+            findings.append(Finding(
+                CHECKINS_MISSED, HIGH if len(streak) >= options.checkins_missed_in_row + 2 else MEDIUM, len(streak),
+                person.id, {"role": str(person.role),
+                            "missed_in_row": len(streak), "first_missed": _day(streak[0].due_at),
+                            "last_missed": _day(streak[-1].due_at),
+                            "last_answered": _day(answered[-1].answered_at or answered[-1].due_at) if answered
+                            else None}))
+    return findings
+
+
+def _settled(history: History, now: datetime) -> list[Meeting]:
+    return [m for m in history.meetings if m.starts_at <= now and m.status in (
+        MeetingStatus.HELD, MeetingStatus.MENTEE_ABSENT, MeetingStatus.MENTOR_ABSENT)]
+
+
+def absences(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
+    """Unexcused absences ("did not come", recorded after the meeting): in a row, or in all."""
+    findings = []
+    unexcused = {}
+    for absence in history.absences:
+        if not absence.excused:
+            unexcused.setdefault(absence.participant_id, set()).add(absence.meeting_id)
+    settled = _settled(history, now)
+    for person in (history.mentee, history.mentor):
+        missed = unexcused.get(person.id, set())
+        if not missed:
+            continue
+        in_row = 0
+        for meeting in reversed(settled):
+            if meeting.id not in missed:
+                break
+            in_row += 1
+        total = len(missed)
+        if in_row >= options.absences_in_row or total >= options.absences_total:
+            dates = sorted(_day(m.starts_at) for m in history.meetings if m.id in missed)
+            findings.append(Finding(ABSENCES, MEDIUM if total < options.absences_total + 1 else HIGH, total,
+                                    person.id, {"role": str(person.role), "in_row": in_row, "total": total,
+                                                "dates": dates}))
+    return findings
+
+
+def no_meeting(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    held = [m for m in history.meetings if m.status == MeetingStatus.HELD and m.starts_at <= now]
+    started = _midnight(history.binome.started_on)
+    planned = [m for m in history.meetings if m.status in (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
+               and m.starts_at > now]
+    next_planned = _day(planned[0].starts_at) if planned else None
+    if not held:
+        waited = now - started
+        if waited < timedelta(days=options.first_meeting_days):
+            return None
+        return Finding(NO_FIRST_MEETING, MEDIUM, 1 + (waited.days - options.first_meeting_days) // 14, None,
+                       {"started_on": history.binome.started_on.isoformat(), "days": waited.days,
+                        "next_planned": next_planned})
+    last = held[-1].starts_at
+    interval = meeting_interval(options.meetings_per_month)
+    if now - last <= interval * options.no_meeting_factor:
+        return None
+    overdue = int((now - last) / interval)  # whole intervals since the last meeting: grows as it drags on
+    return Finding(NO_MEETING, HIGH if overdue >= 3 else MEDIUM, overdue, None,
+                   {"last_meeting": _day(last), "days": (now - last).days,
+                    "expected_every_days": round(interval / timedelta(days=1), 1), "next_planned": next_planned})
+
+
+def _mentee_moods(history: History) -> list[CheckIn]:
+    return [c for c in history.checkins if c.participant_id == history.mentee.id and c.mood is not None
+            and c.status == CheckInStatus.ANSWERED]
+
+
+def mood_low(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    streak = []
+    for checkin in reversed(_mentee_moods(history)):
+        if checkin.mood > options.mood_low:
+            break
+        streak.append(checkin)
+    if len(streak) < options.mood_low_in_row:
+        return None
+    streak.reverse()
+    return Finding(MOOD_LOW, HIGH, len(streak), history.mentee.id,
+                   {"in_row": len(streak), "scores": [c.mood for c in streak], "scale": 5,
+                    "since": _day(streak[0].due_at), "last": _day(streak[-1].due_at)})
+
+
+def mood_drop(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    moods = _mentee_moods(history)
+    if len(moods) < 2:
+        return None
+    before, after = moods[-2], moods[-1]
+    drop = before.mood - after.mood
+    if drop < options.mood_drop:
+        return None
+    return Finding(MOOD_DROP, MEDIUM, drop, history.mentee.id,
+                   {"from": before.mood, "to": after.mood, "scale": 5, "on": _day(after.due_at)})
+
+
+def mentor_concern(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    """The mentor's last answered check-in says they have a concern. The ids let the renderer show
+    the mentor's word, only if they chose to share it with the coordinator."""
+    answered = [c for c in history.checkins if c.participant_id == history.mentor.id
+                and c.status == CheckInStatus.ANSWERED]
+    streak = []
+    for checkin in reversed(answered):
+        if not checkin.concern:
+            break
+        streak.append(checkin)
+    if not streak:
+        return None
+    return Finding(MENTOR_CONCERN, MEDIUM, len(streak), history.mentor.id,
+                   {"in_row": len(streak), "on": _day(streak[0].due_at), "checkin_ids": [c.id for c in streak]})
+
+
+def plan_stalled(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    active = [a for a in history.actions if a.status not in (ActionStatus.DONE, ActionStatus.DROPPED)]
+    if history.actions and not active:
+        return None  # everything done: finished, not stalled
+    moments = [a.changed_at for a in history.actions] + [a.status_changed_at for a in history.actions]
+    if history.last_plan_change is not None:
+        moments.append(history.last_plan_change)
+    last = max(moments) if moments else _midnight(history.binome.started_on)
+    quiet = now - last
+    if quiet < timedelta(days=options.plan_stalled_days):
+        return None
+    return Finding(PLAN_STALLED, LOW, quiet.days // options.plan_stalled_days, None,
+                   {"actions": len(history.actions), "open": len(active), "last_change": _day(last) if moments else None,
+                    "days": quiet.days})
+
+
+def action_blocked(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    limit = timedelta(days=options.action_blocked_days)
+    blocked = [a for a in history.actions if a.status == ActionStatus.BLOCKED and now - a.status_changed_at >= limit]
+    if not blocked:
+        return None
+    return Finding(ACTION_BLOCKED, LOW if len(blocked) == 1 else MEDIUM, len(blocked), None,
+                   {"count": len(blocked), "categories": sorted({a.category or "-" for a in blocked}),
+                    "since": _day(min(a.status_changed_at for a in blocked))})
+
+
+def unconfirmed(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    left = [m for m in history.meetings if m.status == MeetingStatus.UNCONFIRMED]
+    if len(left) < options.unconfirmed_meetings:
+        return None
+    return Finding(UNCONFIRMED, LOW, len(left), history.mentor.id,
+                   {"count": len(left), "dates": [_day(m.starts_at) for m in left]})
+
+
+def unreachable(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
+    return [Finding(UNREACHABLE, HIGH, 1, person.id, {"role": str(person.role), "since": _day(person.unreachable_since)})
+            for person in (history.mentee, history.mentor) if person.unreachable_since is not None]
+
+
+def support(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
+    """"I need help" / "I want to stop": each new request makes it worse; only a coordinator resolves it."""
+    findings = []
+    for kind, signal in ((SupportKind.HELP, SUPPORT_HELP), (SupportKind.STOP, SUPPORT_STOP)):
+        for person in (history.mentee, history.mentor):
+            asked = [r for r in history.support if r.kind == kind and r.participant_id == person.id]
+            if asked:
+                findings.append(Finding(signal, HIGH, len(asked), person.id,
+                                        {"role": str(person.role), "count": len(asked), "last": _day(asked[-1].at)}))
+    return findings
+
+
+def closure_due(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    """The planned end is near and no closure is prepared. "Prepared" = the binôme is closed or has an
+    outcome recorded (there is no closure feature yet)."""
+    binome = history.binome
+    if binome.status == "closed" or binome.outcome:
+        return None
+    days_left = (binome.planned_end_on - now.date()).days
+    if days_left > options.closure_warning_days:
+        return None
+    return Finding(CLOSURE_DUE, LOW if days_left >= 0 else MEDIUM, 1 if days_left >= 0 else 2, None,
+                   {"planned_end": binome.planned_end_on.isoformat(), "days_left": days_left})
+
+
+RULES = (checkins_missed, absences, no_meeting, mood_low, mood_drop, mentor_concern, plan_stalled, action_blocked,
+         unconfirmed, unreachable, support, closure_due)
+
+
+def findings_for(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
+    found: list[Finding] = []
+    for rule in RULES:
+        result = rule(history, now, options)
+        if result is None:
+            continue
+        found.extend(result if isinstance(result, list) else [result])
+    return found
+
+
+def evaluate(session: Session, binome: Binome, now: datetime, options: SignalOptions) -> list[Finding]:
+    """Every warning sign of this binôme now."""
+    return findings_for(history_of(session, binome), now, options)
