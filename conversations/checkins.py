@@ -17,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import outbox
 from bot.context import BotContext
 from bot.i18n import N_, Translator
+from bot.vocabulary import term
 from conversations import awaited
 from storage import checkins as rules
 from storage.plans import PlanRefused
@@ -167,7 +168,7 @@ def view(tr: Translator, session: Session, checkin: CheckIn, now: datetime) -> t
         return tr("Anything to add? Type a word, or tap Skip."), InlineKeyboardMarkup([[button(tr("Skip"), cid,
                                                                                              "skip")]])
     if step == "share":
-        mentor_word = tr("mentor") if programme.vocabulary == "mentor" else tr("tutor")
+        mentor_word = term(tr, programme, Role.MENTOR)
         text = tr("Share with my {mentor}? Nothing is shared unless you tick it.").format(mentor=mentor_word)
         tick = {True: "☑", False: "☐"}
         rows = [[button(tr("{box} My mood {emoji}").format(box=tick[checkin.share_with_mentor],
@@ -336,7 +337,7 @@ async def _later(update, context: BotContext, checkin_id: int, participant: Part
         checkin = rules._at_step(session, checkin_id, participant.id, "mood", "fine")
         if checkin.answered_at is not None:
             raise rules.CheckinRefused(rules.Refusal.GONE, checkin)
-    rows = [[button(tr("In {count} hours").format(count=SNOOZE_HOURS), checkin_id, "snz", "h")]]
+    rows = [[button(tr.ngettext("In {count} hour", "In {count} hours", SNOOZE_HOURS).format(count=SNOOZE_HOURS), checkin_id, "snz", "h")]]
     if tr.local(now).time() < time(EVENING.hour - 2):
         rows.append([button(tr("This evening"), checkin_id, "snz", "eve")])
     rows += [[button(tr("Tomorrow morning"), checkin_id, "snz", "tom")], [button(tr("← Back"), checkin_id, "back")]]
