@@ -160,7 +160,7 @@ def set_status(*, session: Session, action_id: int, participant_id: int, status:
     status = ActionStatus(status)
     if action.status == status:
         return action
-    old = action.status
+    old = ActionStatus(action.status)
     _change(session, action, participant_id, "status", old.value, status.value, now)
     action.status = status
     action.status_changed_at = action.changed_at = now
