@@ -37,7 +37,7 @@ from storage.schedule import local_instant, out_of_quiet_hours
 
 PATTERN = r"^p:(\d+):([a-z_]+)(?::([A-Za-z0-9_.]+))?$"
 DONE_NOTICE_AT = time(18, 0)  # the mentor's grouped "done" notice, in the mentor's timezone
-LIST_LIMIT = 20  # action buttons under /plan
+LIST_LIMIT = 15  # actions listed under /plan (lines and buttons)
 
 CATEGORIES = {
     "job_search": N_("💼 Job search"),
@@ -122,7 +122,10 @@ def _plan_view(tr: Translator, session: Session, binome: Binome, participant: Pa
         text = tr("📋 Your action plan is empty.")
     else:
         text = tr("📋 Your action plan, soonest due first:") + "\n\n" + "\n".join(
-            f"{n}. {line(tr, action, today)}" for n, action in enumerate(actions, 1))
+            f"{n}. {line(tr, action, today)}" for n, action in enumerate(actions[:LIST_LIMIT], 1))
+        if len(actions) > LIST_LIMIT:  # one message holds 4096 characters: the furthest due wait their turn
+            more = len(actions) - LIST_LIMIT
+            text += "\n" + tr.ngettext("…and {n} more, due later.", "…and {n} more, due later.", more).format(n=more)
     if closed and not include_closed:
         text += "\n\n" + tr.ngettext("({n} action done or dropped.)", "({n} actions done or dropped.)",
                                      closed).format(n=closed)

@@ -380,3 +380,45 @@ async def test_bad_input_is_answered_politely_and_changes_nothing(harness, sessi
             ("Update my CV", "todo", None), ("Ask the library for a computer", "todo", "training")]
         assert len(s.exec(select(PlanActionChange).where(PlanActionChange.action_id == action_id)).all()) == 1
     assert harness.server.unanswered_callback_queries == []
+
+
+async def test_a_restart_in_the_middle_of_the_review_and_of_adding_loses_nothing(harness, session, clock):
+    from bot.app import build_application, running, tick
+
+    ids, marc, amina = seed(harness, session, clock)
+    add(session, ids, "Update my CV", due=date(2026, 9, 10))
+    add(session, ids, "Visit the fair", minutes=1)
+    meeting_id, offer = await held_meeting(harness, session, ids, marc)
+    await tap(marc, offer, "Review the plan")
+    await tap(marc, offer, "Done")
+    await harness.application.updater.stop()
+    await harness.application.stop()
+    await harness.application.shutdown()
+    async with running(build_application(harness.services)) as application:
+        assert offer.text.endswith("⬜ Visit the fair")
+        await tap(marc, offer, "Still on")
+        await tap(marc, offer, "Yes, add an action")
+    async with running(build_application(harness.services)) as application:
+        await marc.send("Ask for a reference letter")  # the awaited title is a row, not memory
+        question = await marc.wait_for_message()
+        assert question.text == "“Ask for a reference letter”: which kind of action is it?"
+        await tap(marc, question, "Network")
+        await tap(marc, question, "In 1 week")
+        await tap(marc, question, "No, finished")
+        assert question.text.startswith("Plan reviewed, thank you!\n✅ 1 done\n➕ 1 new\n✖ 0 dropped")
+        await tick(application)
+        await harness.server.settle()
+        assert (await amina.wait_for_message(predicate=lambda m: m.text.startswith("📋 Marc added"))).text \
+            .startswith("📋 Marc added 1 action to your plan:\n⬜ Ask for a reference letter — due Mon, Sep 14")
+    await harness.application.initialize()  # let the fixture shut it down as usual
+    await harness.application.start()
+    await harness.application.updater.start_polling(poll_interval=0, timeout=1)
+
+
+async def test_a_long_plan_fits_in_one_message(harness, session, clock):
+    ids, marc, amina = seed(harness, session, clock)
+    for n in range(18):
+        add(session, ids, f"{n:02d} " + "a long title " * 15, due=date(2026, 9, 8) + timedelta(days=n), minutes=n)
+    view = await open_plan(amina)
+    assert len(view.text) < 4096 and "…and 3 more, due later." in view.text
+    assert len(view.button_texts) == 15 + 1
