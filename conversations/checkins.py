@@ -501,9 +501,24 @@ async def progress(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
-def buttons_expected(*, session: Session, participant_id: int) -> bool:
-    """Whether this person is in the middle of a check-in that waits for a button (for the fallback)."""
-    return rules.midflow(session=session, participant_id=participant_id) is not None
+async def typed_in_checkin(update: Update, context: BotContext) -> bool:
+    """Text or a sticker nobody was waiting for, from someone in the middle of a check-in (for the fallback):
+    at the word step, text is the word (even if a command made the bot forget it was waiting); otherwise a
+    kind pointer to the buttons. False when no check-in is under way."""
+    participant = context.participant
+    if participant is None:
+        return False
+    with context.services.session() as session:
+        checkin = rules.midflow(session=session, participant_id=participant.id, now=context.services.now())
+        found = (checkin.id, checkin.step) if checkin is not None else None
+    if found is None:
+        return False
+    message = update.effective_message
+    if found[1] == "word" and message.text:
+        await on_word(update, context, found[0], message.text.strip()[:awaited.MAX_TEXT])
+        return True
+    await message.reply_text(context._("Please use the buttons of the check-in above. 🙂"))
+    return True
 
 
 # ---------------------------------------------------------------- on its own: send, remind, record missed

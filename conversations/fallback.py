@@ -24,6 +24,8 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 async def anything_else(update: Update, context: BotContext) -> None:
     """Text, stickers, photos, voice, unknown commands."""
+    from conversations.checkins import typed_in_checkin
+
     _ = context._
     message = update.effective_message
     participant = context.participant
@@ -31,20 +33,13 @@ async def anything_else(update: Update, context: BotContext) -> None:
         text = _(JOIN_HINT)
     elif message.text and message.text.startswith("/"):
         text = _("I do not know this command. /help lists what you can do.")
-    elif checkin_waits_for_buttons(context):
-        text = _("Please use the buttons of the check-in above. 🙂")
+    elif await typed_in_checkin(update, context):
+        return
     elif message.text:
         text = _("I cannot read free text yet: please use the buttons and the commands. /help lists them.")
     else:
         text = _("I can only read text and buttons. /help lists what you can do.")
     await message.reply_text(text)
-
-
-def checkin_waits_for_buttons(context: BotContext) -> bool:
-    from conversations.checkins import buttons_expected
-
-    with context.services.session() as session:
-        return buttons_expected(session=session, participant_id=context.participant.id)
 
 
 async def report_error(update: object, context: BotContext) -> None:

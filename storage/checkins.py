@@ -460,11 +460,15 @@ def previous_sent(*, session: Session, checkin: CheckIn) -> CheckIn | None:
                         .order_by(col(CheckIn.due_at).desc())).first()
 
 
-def midflow(*, session: Session, participant_id: int) -> CheckIn | None:
-    """A check-in this person has started and not finished (or not started, but sent): buttons expected."""
+MIDFLOW_FOR = timedelta(days=2)
+
+
+def midflow(*, session: Session, participant_id: int, now: datetime) -> CheckIn | None:
+    """A check-in sent lately that this person has not finished: its buttons are expected."""
     return session.exec(select(CheckIn).where(CheckIn.participant_id == participant_id,
                                               col(CheckIn.status).in_([CheckInStatus.OPEN, CheckInStatus.ANSWERED]),
-                                              CheckIn.step != "done", CheckIn.step != "")
+                                              CheckIn.step != "done", CheckIn.step != "",
+                                              CheckIn.sent_at >= now - MIDFLOW_FOR)
                         .order_by(col(CheckIn.sent_at).desc())).first()
 
 

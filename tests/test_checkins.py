@@ -272,8 +272,15 @@ async def test_stale_buttons_text_and_stickers_get_polite_answers(harness, sessi
     assert (await marc.wait_for_message()).text == "Please use the buttons of the check-in above. 🙂"
     await marc.send_sticker()
     assert (await marc.wait_for_message()).text == "Please use the buttons of the check-in above. 🙂"
+    # A command in the middle makes the bot forget it awaited a word; the word typed after still counts.
+    await amina.send("/progress")
+    await amina.wait_for_message(predicate=lambda m: m.text.startswith("📋"))
+    await amina.send("Busy week")
+    share = await amina.wait_for_message()
+    assert share.text.startswith("Share with my mentor?") and "☐ My word" in share.button_texts
     with session() as s:
         assert checkin_of(s, mentor_id).answered_at is None and checkin_of(s, mentee_id).mood == 4
+        assert checkin_of(s, mentee_id).word == "Busy week"
 
 
 def _id(session, participant_id) -> int:
