@@ -548,11 +548,10 @@ async def _outcome(update, context: BotContext, meeting_id: int, participant: Pa
         MeetingStatus.CANCELLED: _("Noted: the meeting was cancelled. /meeting plans the next one."),
         MeetingStatus.POSTPONED: _("Noted: the meeting is postponed. /meeting sets the new date."),
     }
+    from conversations.plan import review_offer  # held: the action plan, reviewed while the meeting is fresh
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(texts[outcome])
-    if outcome == MeetingStatus.HELD:  # the pair's action plan, reviewed while the meeting is fresh
-        from conversations.plan import offer_review
-        await offer_review(update, context, meeting_id)
+    await update.callback_query.edit_message_text(
+        texts[outcome], reply_markup=review_offer(context.tr, meeting_id) if outcome == MeetingStatus.HELD else None)
 
 
 ACTIONS = {"skip": _skip, "rhythm": _rhythm, "stoprhythm": _stop_rhythm, "new": _new, "cancel": _cancel, "move": _move,

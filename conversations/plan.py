@@ -2,7 +2,7 @@
 buttons, the mentor's review after a meeting held, the mentor's grouped "done" notice.
 
 Callback data: `p:<id>:<verb>[:<value>]` where `<id>` is an action id, a meeting id (review verbs
-`review`, `radd`, `rend`, `rlater`) or 0 (`p:0:list`, `p:0:all`, `p:0:add`). A value may carry a
+`review`, `radd`, `rend`) or 0 (`p:0:list`, `p:0:all`, `p:0:add`). A value may carry a
 meeting id after a dot (`p:<action id>:c:training.<meeting id>`) when the step belongs to a review.
 The rules (storage.plans) check that the presser belongs to the action's binôme; an old or forged
 button changes nothing and is answered "This button is no longer valid."
@@ -524,12 +524,10 @@ def _review_meeting(session: Session, meeting_id: int, participant: Participant,
     return meeting, pair
 
 
-async def offer_review(update: Update, context: BotContext, meeting_id: int) -> None:
-    """Called when the mentor records a meeting as held: offer to review the plan, in the same chat."""
-    await update.effective_message.reply_text(
-        context._("Shall we review the action plan together? It takes a minute."),
-        reply_markup=InlineKeyboardMarkup([[button(context._("📋 Review the plan"), meeting_id, "review")],
-                                           [button(context._("Later"), meeting_id, "rlater")]]))
+def review_offer(tr: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    """The button under "the meeting is recorded as held": the mentor reviews the plan from there, the
+    message turning into the review."""
+    return InlineKeyboardMarkup([[button(tr("📋 Review the action plan now"), meeting_id, "review")]])
 
 
 def _sort_key(action: PlanAction) -> tuple:
@@ -569,12 +567,6 @@ async def _review(update, context: BotContext, ref: int, participant: Participan
         meeting, pair = _review_meeting(session, ref, participant)
         text, keyboard = _review_step(context.tr, session, meeting, pair, participant, now, None)
     await _edit(update, text, keyboard)
-
-
-async def _review_later(update, context: BotContext, ref: int, participant: Participant, value) -> None:
-    with context.services.session() as session:
-        _review_meeting(session, ref, participant)
-    await _edit(update, context._("All right. /plan shows the plan whenever you like."))
 
 
 async def _review_action(update, context: BotContext, ref: int, participant: Participant, value) -> None:
@@ -642,9 +634,9 @@ async def _review_end(update, context: BotContext, ref: int, participant: Partic
 
 ACTIONS = {"list": _list, "all": _all, "add": _add, "c": _new_category, "d": _new_due, "open": _open, "s": _status,
            "bskip": _blocked_skip, "ren": _rename, "date": _date, "ed": _edit_date, "cat": _category,
-           "ec": _edit_category, "hist": _history, "review": _review, "rlater": _review_later, "rdone": _review_action,
+           "ec": _edit_category, "hist": _history, "review": _review, "rdone": _review_action,
            "rkeep": _review_action, "rdrop": _review_action, "radd": _review_add, "rend": _review_end}
-NEEDS_ID = {"c", "d", "open", "s", "bskip", "ren", "date", "ed", "cat", "ec", "hist", "review", "rlater", "rdone",
+NEEDS_ID = {"c", "d", "open", "s", "bskip", "ren", "date", "ed", "cat", "ec", "hist", "review", "rdone",
             "rkeep", "rdrop", "radd", "rend"}
 
 

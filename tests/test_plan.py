@@ -256,10 +256,8 @@ async def held_meeting(harness, session, ids, marc):
     question = await marc.wait_for_message(predicate=lambda m: m.text.startswith("How did the meeting"))
     await tap(marc, question, "It took place")
     assert question.text == "Thank you! The meeting is recorded as held."
-    offer = await marc.wait_for_message(predicate=lambda m: m.text.startswith("Shall we review"))
-    assert offer.text == "Shall we review the action plan together? It takes a minute."
-    assert offer.button_texts == ["📋 Review the plan", "Later"]
-    return meeting_id, offer
+    assert question.button_texts == ["📋 Review the action plan now"]
+    return meeting_id, question
 
 
 async def test_the_mentor_reviews_the_plan_after_a_meeting_held(harness, session, clock):
@@ -268,7 +266,7 @@ async def test_the_mentor_reviews_the_plan_after_a_meeting_held(harness, session
     add(session, ids, "Send three applications", due=date(2026, 9, 10), minutes=1)
     add(session, ids, "Visit the fair", minutes=2)
     meeting_id, offer = await held_meeting(harness, session, ids, marc)
-    await tap(marc, offer, "Review the plan")
+    await tap(marc, offer, "Review the action plan now")
     assert offer.text == "📋 Plan review — how is this one going?\n\n⬜ Update my CV — ⚠️ due Sat, Sep 5"
     assert offer.button_texts == ["✅ Done", "▶️ Still on", "✖ Drop"]
     await tap(marc, offer, "Done")
@@ -309,7 +307,7 @@ async def test_the_mentor_reviews_the_plan_after_a_meeting_held(harness, session
 async def test_an_empty_plan_goes_straight_to_adding_and_later_is_fine(harness, session, clock):
     ids, marc, amina = seed(harness, session, clock)
     meeting_id, offer = await held_meeting(harness, session, ids, marc)
-    await tap(marc, offer, "Review the plan")
+    await tap(marc, offer, "Review the action plan now")
     assert offer.text == ("The action plan is still empty. What is a first action for Amina? Send me a short title, "
                           "or tap Finished.")
     await marc.send("Write a cover letter")
@@ -389,7 +387,7 @@ async def test_a_restart_in_the_middle_of_the_review_and_of_adding_loses_nothing
     add(session, ids, "Update my CV", due=date(2026, 9, 10))
     add(session, ids, "Visit the fair", minutes=1)
     meeting_id, offer = await held_meeting(harness, session, ids, marc)
-    await tap(marc, offer, "Review the plan")
+    await tap(marc, offer, "Review the action plan now")
     await tap(marc, offer, "Done")
     await harness.application.updater.stop()
     await harness.application.stop()
