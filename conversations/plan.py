@@ -484,10 +484,13 @@ def _change_text(tr: Translator, change: PlanActionChange) -> str:
     if change.field == "title":
         return tr("renamed it")
     if change.field == "due_on":
-        new = tr.date(date.fromisoformat(change.new), tr(SHORT_DAY)) if change.new else tr("no date")
-        return tr("due date: {day}").format(day=new)
+        if not change.new:
+            return tr("due date removed")
+        return tr("due date: {day}").format(day=tr.date(date.fromisoformat(change.new), tr(SHORT_DAY)))
     if change.field == "category":
-        return tr("kind: {category}").format(category=category_name(tr, change.new) if change.new else tr("none"))
+        if not change.new:
+            return tr("kind removed")
+        return tr("kind: {category}").format(category=category_name(tr, change.new))
     old = tr(STATUS_NAMES[ActionStatus(change.old)]) if change.old else ""
     return tr("{old} → {new}").format(old=old, new=tr(STATUS_NAMES[ActionStatus(change.new)]))
 
