@@ -28,7 +28,7 @@ from conversations import awaited
 from conversations.meetings import LONG_DAY, SHORT_DAY
 from storage import meetings as meeting_rules
 from storage import plans as rules
-from storage.models import (ActionStatus, Binome, BinomeStatus, Meeting, MeetingStatus, OutboundMessage, Participant,
+from storage.models import (ActionStatus, AwaitedText, Binome, BinomeStatus, Meeting, MeetingStatus, OutboundMessage, Participant,
                             PlanAction, PlanActionChange, Programme, Role)
 from storage.options import meeting_options
 from storage.participants import current_binome
@@ -179,7 +179,6 @@ async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 
 async def _list(update, context: BotContext, ref: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        awaited.clear(session=session, participant_id=participant.id)
         binome = _own_binome(session, participant)
         text, keyboard = _plan_view(context.tr, session, binome, participant, context.services.now())
     await _edit(update, text, keyboard)
@@ -332,7 +331,6 @@ def _detail(tr: Translator, session: Session, action: PlanAction, now: datetime)
 
 async def _open(update, context: BotContext, ref: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        awaited.clear(session=session, participant_id=participant.id)
         action, _ = rules.member_action(session, ref, participant.id)
         text, keyboard = _detail(context.tr, session, action, context.services.now())
     await _edit(update, text, keyboard)
@@ -615,7 +613,6 @@ async def _review_end(update, context: BotContext, ref: int, participant: Partic
     now = context.services.now()
     tr = context.tr
     with context.services.session() as session:
-        awaited.clear(session=session, participant_id=participant.id)
         meeting, pair = _review_meeting(session, ref, participant)
         counts = review_counts(session, meeting, participant.id, now)
         if counts["new"]:
@@ -652,9 +649,22 @@ async def on_button(update: Update, context: BotContext) -> None:
             or handler is None or (verb in NEEDS_ID) != (ref != 0)):
         await query.answer(context._("This button is no longer valid."))
         return
+    # Another step is taken: a text asked for before by the plan is no longer expected (the handler asks
+    # again if its step needs text); a refused press leaves it as it was.
+    with context.services.session() as session:
+        row = session.get(AwaitedText, participant.id)
+        waiting = None
+        if row is not None and row.purpose.startswith("plan_"):
+            waiting = (row.purpose, row.ref_id, row.since)
+            session.delete(row)
     try:
         await handler(update, context, ref, participant, value)
     except (rules.PlanRefused, meeting_rules.MeetingRefused, ValueError, KeyError):
+        if waiting is not None:
+            with context.services.session() as session:
+                if session.get(AwaitedText, participant.id) is None:
+                    session.add(AwaitedText(participant_id=participant.id, purpose=waiting[0], ref_id=waiting[1],
+                                            since=waiting[2]))
         await query.answer(context._("This button is no longer valid."))
 
 

@@ -420,3 +420,23 @@ async def test_a_long_plan_fits_in_one_message(harness, session, clock):
     view = await open_plan(amina)
     assert len(view.text) < 4096 and "…and 3 more, due later." in view.text
     assert len(view.button_texts) == 15 + 1
+
+
+async def test_a_text_asked_for_is_forgotten_when_another_step_is_taken(harness, session, clock):
+    ids, marc, amina = seed(harness, session, clock)
+    action_id = add(session, ids, "Update my CV")
+    view = await open_plan(amina)
+    await tap(amina, view, "Update my CV")
+    await tap(amina, view, "Rename")
+    assert await forged(amina, view, "p:999:open") == "This button is no longer valid."
+    await amina.send("Update my CV and LinkedIn")  # a refused press kept the question
+    detail = await amina.wait_for_message()
+    assert detail.text.startswith("⬜ Update my CV and LinkedIn")
+    await tap(amina, detail, "Rename")
+    await tap(amina, detail, "Back")  # changed her mind: the next text is not a title
+    await tap(amina, detail, "Date")
+    await tap(amina, detail, "In 1 week")
+    await amina.send("hello")
+    assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet")
+    with session() as s:
+        assert s.get(PlanAction, action_id).title == "Update my CV and LinkedIn"
