@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot import outbox
 from bot.i18n import Translator
 from bot.vocabulary import term
-from storage.models import Participant, ParticipantStatus, Programme
+from storage.models import Alert, Participant, ParticipantStatus, Programme
 from storage.participants import coordinators_of, current_binome, mark_unreachable, resume
 
 
@@ -21,29 +21,31 @@ def participant_unreachable(*, session: Session, participant: Participant, now: 
     """Mark the participant unreachable; tell their coordinators once. False if already known."""
     if not mark_unreachable(session=session, participant=participant, now=now):
         return False
-    _tell_coordinators(session, participant, "participant_unreachable", now)
-    _unreachable_alert(session, participant, now)
+    alert_id = _unreachable_alert(session, participant, now)
+    _tell_coordinators(session, participant, "participant_unreachable", now, alert_id=alert_id)
     return True
 
 
-def _unreachable_alert(session: Session, participant: Participant, now: datetime, back: bool = False) -> None:
+def _unreachable_alert(session: Session, participant: Participant, now: datetime, back: bool = False) -> int | None:
     """The same fact as an alert (open alerts, digest, re-notification), whose first notification is
     the message above; the person back clears it."""
     from storage import alerts, signals
 
     binome = current_binome(session=session, participant=participant)
     if binome is None:
-        return
+        return None
     if back:
         for alert in alerts.open_alerts(session=session, programme_id=binome.programme_id, binome_id=binome.id):
             if alert.signal == signals.UNREACHABLE and alert.about_id == participant.id:
                 alerts.clear(session=session, alert=alert, now=now, reason="reachable")
-        return
+        return None
     finding = signals.Finding(signals.UNREACHABLE, signals.HIGH, 1, participant.id,
                               {"role": str(participant.role), "since": now.date().isoformat()})
     raised = alerts.raise_finding(session=session, binome=binome, finding=finding, now=now)
-    if raised is not None:
-        alerts.mark_notified(session=session, alert=raised[0], now=now)
+    if raised is None:
+        return None
+    alerts.mark_notified(session=session, alert=raised[0], now=now)
+    return raised[0].id
 
 
 def participant_back(*, session: Session, participant: Participant, now: datetime) -> bool:
@@ -59,14 +61,14 @@ def participant_back(*, session: Session, participant: Participant, now: datetim
 
 
 def _tell_coordinators(session: Session, participant: Participant, kind: str, now: datetime,
-                       episode: datetime | None = None) -> None:
+                       episode: datetime | None = None, alert_id: int | None = None) -> None:
     episode = episode or participant.unreachable_since or now
     for coordinator in coordinators_of(session=session, programme_id=participant.programme_id):
         if coordinator.id == participant.id:
             continue
         outbox.enqueue(session=session, participant_id=coordinator.id, kind=kind, due_at=now, now=now,
                        key=f"{kind}:{participant.id}:{episode:%Y%m%dT%H%M%S}:{coordinator.id}",
-                       params={"participant_id": participant.id})
+                       params={"participant_id": participant.id, "alert_id": alert_id})
 
 
 def _who(tr: Translator, session: Session, participant: Participant) -> dict:
@@ -79,9 +81,15 @@ def _who(tr: Translator, session: Session, participant: Participant) -> dict:
 @outbox.renderer("participant_unreachable", max_delay=timedelta(days=3))
 def render_unreachable(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
     who = _who(tr, session, session.get(Participant, params["participant_id"]))
-    return outbox.Rendered(tr(
+    text = tr(
         "⚠️ {name} ({role}, binôme {binome}) can no longer be reached on Telegram: they blocked the bot or "
-        "left Telegram. I have stopped writing to them and will tell you when they are back.").format(**who))
+        "left Telegram. I have stopped writing to them and will tell you when they are back.").format(**who)
+    alert = session.get(Alert, params["alert_id"]) if params.get("alert_id") else None
+    if alert is None:
+        return outbox.Rendered(text)
+    from conversations.alerts import keyboard  # the alert's buttons: I'm on it, Resolved, …
+
+    return outbox.Rendered(text, keyboard(tr, alert))
 
 
 @outbox.renderer("participant_back", max_delay=timedelta(days=3))

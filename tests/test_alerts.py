@@ -288,3 +288,29 @@ async def test_one_programme_never_sees_or_touches_anothers_alerts(harness, sess
     with session() as s:
         assert s.get(Alert, a_alert.id).status == AlertStatus.OPEN
     assert all("Lina" not in m.text and "L01" not in m.text for m in claire.messages)
+
+
+# ---------------------------------------------------------------- unreachable: one message, one alert
+
+async def test_a_blocked_bot_is_one_alert_told_once_with_its_buttons_and_cleared_when_back(harness, session, clock):
+    ids, users = seed(harness, session, clock)
+    claire, amina = users["claire"], users["mentee"]
+    await amina.block_bot()
+    await harness.server.settle()
+    await harness.tick()
+    notice = claire.messages[-1]
+    assert "Amina Benali (mentee, binôme B01) can no longer be reached on Telegram" in notice.text
+    assert notice.button_texts == ["🙋 I'm on it", "✅ Resolved", "💤 Snooze a week", "📋 Show the binôme"]
+    count = len(claire.messages)
+    clock.advance(minutes=20)
+    await harness.tick()  # the scan finds the same sign: no second message
+    assert len(claire.messages) == count
+    await tap(claire, notice, "I'm on it")
+    assert notice.text.endswith("🙋 Taken in hand by Claire.")
+    await amina.unblock_bot()
+    await harness.server.settle()
+    await harness.tick()
+    assert "can be reached on Telegram again" in claire.messages[-1].text
+    with session() as s:
+        alert = s.exec(select(Alert).where(Alert.signal == "unreachable")).one()
+        assert alert.status == AlertStatus.CLEARED and alert.about_id == ids["mentee"]
