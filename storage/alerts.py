@@ -205,9 +205,12 @@ def mark_renotified(*, session: Session, alert: Alert, now: datetime) -> None:
 
 
 def mark_escalated(*, session: Session, alert: Alert, now: datetime, to: list[int]) -> None:
+    """Past the second notice: sent on to the backup coordinators (`to`); with none set, only marked so
+    that it is not looked at again."""
     alert.escalated_at = now
     session.add(alert)
-    _audit(session, alert, "alert.escalated", now, to=to)
+    if to:
+        _audit(session, alert, "alert.escalated", now, to=to)
 
 
 def open_alerts(*, session: Session, programme_id: int, binome_id: int | None = None) -> list[Alert]:

@@ -279,6 +279,9 @@ async def test_one_programme_never_sees_or_touches_anothers_alerts(harness, sess
     for verb in ("ack", "snz", "out:contacted", "show", "open"):
         answer = await zoe.callback_answer(await zoe.press_data(zoe.messages[0], f"a:{a_alert.id}:{verb}"))
         assert answer["text"] == "This button is no longer valid."
+    for data in ("a:999999:ack", f"a:{a_alert.id}:out:bogus", f"a:{a_alert.id}:zap"):  # gone or forged
+        answer = await claire.callback_answer(await claire.press_data(claire.messages[0], data))
+        assert answer["text"] == "This button is no longer valid."
     a_users["mentor"].skip_to_end()
     await a_users["mentor"].send("/alerts")  # not a coordinator
     assert (await a_users["mentor"].wait_for_message()).text.startswith("This command is for coordinators.")
