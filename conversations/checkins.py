@@ -67,9 +67,6 @@ def change_action_status(session: Session, action_id: int, participant: Particip
     """Through the plan feature's rule (history, audit, the mentor's "done" notice)."""
     from conversations.plan import change_status
 
-    action = session.get(PlanAction, action_id)
-    if action is not None:
-        action.status = ActionStatus(action.status)  # as an enum, as the plan's rule expects it
     change_status(session, action_id, participant, status, now)
 
 
