@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=_programme_create)
     listing = programme.add_parser("list", help="list the programmes")
     listing.set_defaults(handler=_programme_list)
+    setting = programme.add_parser("settings", help="show or change a programme's settings (docs/settings.md)")
+    setting.add_argument("changes", nargs="*", metavar="KEY=VALUE",
+                         help="e.g. checkin_weekday=thu checkin_time=18:30; KEY= goes back to the default")
+    setting.add_argument("--program", "--programme", dest="programme")
+    setting.add_argument("--backup-coordinator", metavar="EMAIL_OR_NAME",
+                         help="the coordinator who receives alerts left unacknowledged (\"-\" for none)")
+    setting.set_defaults(handler=_programme_settings)
 
     importing = commands.add_parser("import", help="import participants and binômes from a CSV file")
     importing.add_argument("file", type=Path)
@@ -168,6 +175,69 @@ def _programme_list(args, settings: Settings, tr: Translator) -> int:
                 name=programme.name, binomes=counts.binomes, joined=counts.joined,
                 participants=counts.participants))
     return 0
+
+
+def _programme_settings(args, settings: Settings, tr: Translator) -> int:
+    """Show every setting as the features read it; change the ones given, all or nothing."""
+    from storage.audit import record
+    from storage.options import OptionError, effective_options, parse_assignment
+
+    with db.session_scope(_engine(settings)) as session:
+        programme = _programme_named(session, args.programme)
+        if programme is None:
+            return 2
+        options = dict(programme.options or {})
+        try:
+            for text in args.changes:
+                key, value = parse_assignment(text)
+                if value is None:
+                    options.pop(key, None)
+                else:
+                    options[key] = value
+        except OptionError as exc:
+            print(tr("Unknown setting or value: {setting} (see docs/settings.md).").format(setting=str(exc)),
+                  file=sys.stderr)
+            return 2
+        if args.backup_coordinator:
+            backup = _coordinator_named(session, programme, args.backup_coordinator)
+            if backup is False:
+                print(tr("No coordinator of «{name}» matches {who}.").format(name=programme.name,
+                                                                            who=args.backup_coordinator),
+                      file=sys.stderr)
+                return 2
+            if backup is None:
+                options.pop("backup_coordinator_id", None)
+            else:
+                options["backup_coordinator_id"] = backup
+        changed = sorted(key for key in set(options) | set(programme.options or {})
+                         if options.get(key) != (programme.options or {}).get(key))
+        programme.options = options
+        session.add(programme)
+        if changed:
+            record(session=session, at=SystemClock().now(), programme_id=programme.id, actor="cli",
+                   action="programme.settings", subject=f"programme:{programme.id}", details={"keys": changed})
+        print("«{}»".format(programme.name))
+        for key, value in effective_options(programme).items():
+            mark = "*" if key in options else " "
+            print(f"{mark} {key} = {value}")
+        print(tr("(* set for this programme; the others are the defaults)"))
+    return 0
+
+
+def _coordinator_named(session, programme, who: str):
+    """A coordinator of the programme by e-mail or name: their id; None for "-"; False when none matches."""
+    from sqlmodel import select
+
+    from storage.models import Participant, Role
+
+    if who.strip() == "-":
+        return None
+    wanted = who.strip().casefold()
+    for person in session.exec(select(Participant).where(Participant.programme_id == programme.id,
+                                                         Participant.role == Role.COORDINATOR)):
+        if wanted in ((person.email or "").casefold(), person.display_name.casefold(), person.first_name.casefold()):
+            return person.id
+    return False
 
 
 def _programme_named(session, name: str | None):

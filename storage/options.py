@@ -33,3 +33,127 @@ def meeting_options(programme: Programme) -> MeetingOptions:
         if "reminder_day_before_at" in options else default.reminder_day_before_at,
         reminder_hours_before=int(options.get("reminder_hours_before", default.reminder_hours_before)),
     )
+
+
+# ---------------------------------------------------------------- changing a programme's settings
+
+def _int_in(low: int, high: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(text)
+        return value
+    return parse
+
+
+def _window(text: str) -> str:
+    parse_window(text)
+    return text.strip()
+
+
+def _hhmm(text: str) -> str:
+    parse_hhmm(text)
+    return text.strip()
+
+
+def _factor(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= 10:
+        raise ValueError(text)
+    return value
+
+
+def _categories(text: str) -> list[str]:
+    from storage.plans import DEFAULT_CATEGORIES
+
+    keys = [key.strip() for key in text.split(",") if key.strip()]
+    if not keys or any(key not in DEFAULT_CATEGORIES for key in keys):
+        raise ValueError(text)
+    return keys
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday(text: str) -> int:
+    text = text.strip().lower()
+    return WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int_in(0, 6)(text)
+
+
+# Every setting a coordinator may change, with how its text is read. The defaults live with the features
+# that read them (storage.options, storage.checkins, storage.signals, storage.plans); docs/settings.md lists
+# them all.
+SETTABLE = {
+    "quiet_hours": _window,
+    "reminder_day_before_at": _hhmm,
+    "reminder_hours_before": _int_in(1, 24),
+    "checkin_weekday": _weekday,
+    "checkin_time": _hhmm,
+    "checkin_every_weeks": _int_in(1, 8),
+    "checkin_reminder_hours": _int_in(1, 168),
+    "checkin_missed_hours": _int_in(1, 168),
+    "checkin_skip_meeting_days": _int_in(0, 14),
+    "checkin_change_minutes": _int_in(0, 24 * 60),
+    "action_categories": _categories,
+    "checkins_missed_in_row": _int_in(1, 20),
+    "mentor_warning_after": _int_in(1, 20),
+    "absences_in_row": _int_in(1, 20),
+    "absences_total": _int_in(1, 50),
+    "no_meeting_factor": _factor,
+    "first_meeting_days": _int_in(1, 120),
+    "mood_low": _int_in(1, 4),
+    "mood_low_in_row": _int_in(1, 20),
+    "mood_drop": _int_in(1, 4),
+    "plan_stalled_days": _int_in(1, 365),
+    "action_blocked_days": _int_in(1, 365),
+    "unconfirmed_meetings": _int_in(1, 20),
+    "closure_warning_days": _int_in(1, 120),
+    "renotify_hours": _int_in(1, 24 * 14),
+    "digest_hour": _int_in(0, 23),
+}
+
+
+class OptionError(ValueError):
+    """A setting name or value that cannot be used; the message names it."""
+
+
+def parse_assignment(text: str) -> tuple[str, object]:
+    """"checkin_time=18:30" → ("checkin_time", "18:30"), checked; "key=" removes the setting (default again)."""
+    key, sep, value = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not sep or key not in SETTABLE:
+        raise OptionError(key or text)
+    if value.strip() == "":
+        return key, None
+    try:
+        return key, SETTABLE[key](value)
+    except (ValueError, TypeError) as exc:
+        raise OptionError(f"{key}={value}") from exc
+
+
+def effective_options(programme: Programme) -> dict[str, object]:
+    """Every setting as the features read it now (the programme's value, or the default)."""
+    from storage.checkins import checkin_options
+    from storage.plans import categories_for
+    from storage.signals import signal_options
+
+    meeting, checkin, signal = meeting_options(programme), checkin_options(programme), signal_options(programme)
+    hhmm = "{:%H:%M}".format
+    values: dict[str, object] = {
+        "quiet_hours": f"{hhmm(meeting.quiet_hours[0])}-{hhmm(meeting.quiet_hours[1])}",
+        "reminder_day_before_at": hhmm(meeting.reminder_day_before_at),
+        "reminder_hours_before": meeting.reminder_hours_before,
+        "checkin_weekday": WEEKDAYS[checkin.weekday],
+        "checkin_time": hhmm(checkin.at),
+        "checkin_every_weeks": checkin.every_weeks,
+        "checkin_reminder_hours": checkin.reminder_hours,
+        "checkin_missed_hours": checkin.missed_hours,
+        "checkin_skip_meeting_days": checkin.skip_meeting_days,
+        "checkin_change_minutes": checkin.change_minutes,
+        "action_categories": ",".join(categories_for(programme)),
+    }
+    for key in SETTABLE:
+        if key not in values:
+            values[key] = getattr(signal, key)
+    values["backup_coordinator_id"] = ",".join(str(i) for i in signal.backup_coordinator_ids) or "-"
+    return values

@@ -74,6 +74,50 @@ async def test_a_coordinator_sets_up_a_programme_without_code(harness, session, 
     assert "«MentorYou Bruxelles» : 2 binômes, 0 participants sur 4 ont rejoint" in out
 
 
+async def test_a_coordinator_changes_the_programme_settings(tmp_path, database_url, session):
+    env = clean_env(DATABASE_URL=database_url)
+    assert (await binome("program", "create", "MentorYou", "--timezone", "Europe/Brussels", env=env,
+                         cwd=tmp_path))[0] == 0
+    assert (await binome("import", str(DATA / "excel_fr_bom.csv"), env=env, cwd=tmp_path))[0] == 0
+    code, out, err = await binome("program", "settings", "checkin_weekday=thu", "checkin_time=18:30",
+                                  "checkins_missed_in_row=3", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "* checkin_weekday = thu" in out and "* checkin_time = 18:30" in out
+    assert "* checkins_missed_in_row = 3" in out and "  mood_low = 2" in out  # a default, unmarked
+    from storage.checkins import checkin_options
+    from storage.models import Programme
+    from storage.signals import signal_options
+    with session() as s:
+        programme = s.exec(select(Programme)).one()
+        assert checkin_options(programme).weekday == 3 and signal_options(programme).checkins_missed_in_row == 3
+
+    # All or nothing: one bad value changes nothing.
+    code, out, err = await binome("program", "settings", "mood_low=2", "checkin_time=25:00", env=env, cwd=tmp_path)
+    assert code == 2 and "checkin_time=25:00" in err and "Traceback" not in err
+    code, out, err = await binome("program", "settings", "colour=blue", env=env, cwd=tmp_path)
+    assert code == 2 and "colour" in err
+
+    coordinator = next(line for line in DATA.joinpath("excel_fr_bom.csv").read_text("utf-8-sig").splitlines()
+                       if "coordinat" in line.lower())
+    code, out, err = await binome("program", "settings", "--backup-coordinator", "nobody@example.org", env=env,
+                                  cwd=tmp_path)
+    assert code == 2 and "nobody@example.org" in err
+    with session() as s:
+        from storage.models import Role
+        first = s.exec(select(Participant).where(Participant.role == Role.COORDINATOR)).first()
+        name = first.display_name
+    assert first.first_name in coordinator
+    code, out, err = await binome("program", "settings", "--backup-coordinator", name, "checkin_time=",
+                                  env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert f"* backup_coordinator_id = {first.id}" in out and "  checkin_time = 18:00" in out  # back to default
+    with session() as s:
+        assert signal_options(s.exec(select(Programme)).one()).backup_coordinator_ids == (first.id,)
+        changes = s.exec(select(AuditLog).where(AuditLog.action == "programme.settings")).all()
+        assert [sorted(c.details["keys"]) for c in changes] == [
+            ["checkin_time", "checkin_weekday", "checkins_missed_in_row"], ["backup_coordinator_id", "checkin_time"]]
+
+
 async def test_cli_errors_are_one_readable_line(tmp_path, database_url):
     env = clean_env(DATABASE_URL=database_url)
     assert (await binome("db", "upgrade", env=env, cwd=tmp_path))[0] == 0
