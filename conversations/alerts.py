@@ -115,11 +115,15 @@ def describe(tr: Translator, session: Session, alert: Alert) -> str:
                   "days.").format(days=facts["days"], date=_d(tr, facts["last_meeting"]),
                                   every=facts["expected_every_days"])
     elif s == signals.MOOD_LOW:
-        text = tr("{name} ({role}) rated how things are going {scores} (out of 5) on the last {n} check-ins.").format(
-            scores=", ".join(str(x) for x in facts["scores"]), n=facts["in_row"], **who)
+        text = tr("{name} ({role}) has rated how things are going low ({at_most} or less out of 5) on the last {n} "
+                  "check-ins, since {date}.").format(at_most=facts["at_most"], n=facts["in_row"],
+                                                     date=_d(tr, facts["since"]), **who)
     elif s == signals.MOOD_DROP:
-        text = tr("{name} ({role}) rated how things are going {new} out of 5 on {date}, down from {old}.").format(
-            new=facts["to"], old=facts["from"], date=_d(tr, facts["on"]), **who)
+        text = tr.ngettext("{name} ({role}) rated how things are going {points} point lower on {date} than on the "
+                           "check-in before.",
+                           "{name} ({role}) rated how things are going {points} points lower on {date} than on the "
+                           "check-in before.", facts["points"]).format(
+            points=facts["points"], date=_d(tr, facts["on"]), **who)
     elif s == signals.MENTOR_CONCERN:
         text = tr("{name} ({role}) has a concern about the binôme (check-in of {date}).").format(
             date=_d(tr, facts["on"]), **who)

@@ -241,7 +241,8 @@ def mood_low(history: History, now: datetime, options: SignalOptions) -> Finding
         return None
     streak.reverse()
     return Finding(MOOD_LOW, HIGH, len(streak), history.mentee.id,
-                   {"in_row": len(streak), "scores": [c.mood for c in streak], "scale": 5,
+                   # The trend, not the scores: the scale is the mentee's, private unless shared.
+                   {"in_row": len(streak), "at_most": options.mood_low, "scale": 5,
                     "since": _day(streak[0].due_at), "last": _day(streak[-1].due_at)})
 
 
@@ -254,7 +255,7 @@ def mood_drop(history: History, now: datetime, options: SignalOptions) -> Findin
     if drop < options.mood_drop:
         return None
     return Finding(MOOD_DROP, MEDIUM, drop, history.mentee.id,
-                   {"from": before.mood, "to": after.mood, "scale": 5, "on": _day(after.due_at)})
+                   {"points": drop, "scale": 5, "on": _day(after.due_at)})
 
 
 def mentor_concern(history: History, now: datetime, options: SignalOptions) -> Finding | None:

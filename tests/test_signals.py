@@ -136,14 +136,14 @@ def test_mood_low_on_two_check_ins_in_a_row():
     assert signals.mood_low(three, NOW, OPTIONS) is None and signals.mood_drop(three, NOW, OPTIONS) is None
     two = history(checkins=one.checkins + [checkin(2, CheckInStatus.ANSWERED, mood=1)])
     found = signals.mood_low(two, NOW, OPTIONS)
-    assert found.level == 2 and found.facts["scores"] == [2, 1] and found.severity == "high"
+    assert found.level == 2 and found.facts["at_most"] == 2 and "scores" not in found.facts and found.severity == "high"
 
 
 def test_mood_drop_of_two_points():
     one = history(checkins=[checkin(0, CheckInStatus.ANSWERED, mood=5), checkin(1, CheckInStatus.ANSWERED, mood=4)])
     assert signals.mood_drop(one, NOW, OPTIONS) is None
     two = history(checkins=[checkin(0, CheckInStatus.ANSWERED, mood=5), checkin(1, CheckInStatus.ANSWERED, mood=3)])
-    assert signals.mood_drop(two, NOW, OPTIONS).facts == {"from": 5, "to": 3, "scale": 5, "on": "2026-09-14"}
+    assert signals.mood_drop(two, NOW, OPTIONS).facts == {"points": 2, "scale": 5, "on": "2026-09-14"}
 
 
 def test_mentor_concern():
