@@ -105,7 +105,7 @@ def line(tr: Translator, action: PlanAction, today: date | None = None) -> str:
     return text
 
 
-def _escape_free(text: str, limit: int = 28) -> str:
+def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -131,7 +131,7 @@ def _plan_view(tr: Translator, session: Session, binome: Binome, participant: Pa
                                      closed).format(n=closed)
     text += "\n\n" + tr("You and {name} can both add actions and change them. Tap an action to open it.").format(
         name=partner.first_name)
-    buttons = [button(f"{n}. {_escape_free(action.title)}", action.id, "open")
+    buttons = [button(f"{n}. {_short(action.title)}", action.id, "open")
                for n, action in enumerate(actions[:LIST_LIMIT], 1)]
     rows = [[b] for b in buttons]
     rows.append([button(tr("➕ Add an action"), 0, "add")])
