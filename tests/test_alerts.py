@@ -317,3 +317,21 @@ async def test_a_blocked_bot_is_one_alert_told_once_with_its_buttons_and_cleared
     with session() as s:
         alert = s.exec(select(Alert).where(Alert.signal == "unreachable")).one()
         assert alert.status == AlertStatus.CLEARED and alert.about_id == ids["mentee"]
+
+
+async def test_in_french_i_need_help_reaches_the_coordinator_as_a_french_alert(harness, session, clock):
+    ids, users = seed(harness, session, clock)
+    with session() as s:
+        from storage.models import Participant
+        for key in ("mentee", "claire"):
+            s.get(Participant, ids[key]).language = "fr"
+    amina, claire = users["mentee"], users["claire"]
+    await amina.send("/help")
+    help_message = await amina.wait_for_message()
+    assert help_message.button_texts == ["🆘 J'ai besoin d'aide", "✋ Je veux arrêter"]
+    await tap(amina, help_message, "J'ai besoin d'aide")
+    assert (await amina.wait_for_message()).text.startswith("J'ai prévenu votre référent")
+    clock.advance(seconds=30)
+    await harness.tick()
+    alert = await claire.wait_for_message()
+    assert alert.text.startswith("🔴 Élevée · Demande d'aide · binôme B01")

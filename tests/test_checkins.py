@@ -339,3 +339,26 @@ async def test_stop_means_no_check_ins_and_progress_shows_the_streak(harness, se
         assert all(r.status != CheckInStatus.MISSED for r in rows)
         assert all(r.status in (CheckInStatus.ANSWERED, CheckInStatus.SKIPPED) for r in rows)
         assert s.get(Participant, mentee_id).status == "paused"
+
+
+async def test_in_french_the_check_in_and_the_plan_speak_the_programme_s_words(harness, session, clock):
+    with session() as s:
+        programme = make_programme(s, clock.now())
+        mentor, mentee, binome = make_pair(s, programme, clock.now())
+        marc = harness.server.user(first_name="Marc", language_code="fr")
+        amina = harness.server.user(first_name="Amina", language_code="fr")
+        link(mentor, marc, clock.now(), "fr")
+        link(mentee, amina, clock.now(), "fr")
+        s.add(PlanAction(binome_id=binome.id, title="Refaire mon CV", due_on=date(2026, 9, 11), created_by=mentee.id,
+                         created_at=clock.now(), changed_at=clock.now(), status_changed_at=clock.now()))
+    await amina.send("/plan")
+    plan = await amina.wait_for_message()
+    assert plan.text.startswith("📋 Votre plan d'actions, les plus urgentes d'abord :") and "Refaire mon CV" in plan.text
+    msg, _ = await first_checkins(harness, clock, marc, amina)
+    assert msg.text.startswith("👋 C'est l'heure du point d'étape, Amina ! Comment ça va cette semaine ?")
+    await tap(amina, msg, "🙂")
+    await tap(amina, msg, "✅ Fait")
+    assert msg.text == "Quelque chose à ajouter ? Écrivez un mot, ou touchez Passer."
+    await tap(amina, msg, "Passer")
+    await tap(amina, msg, "Terminé")
+    assert msg.text == "Merci, Amina ! À la prochaine fois."
