@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from bot.app import build_application, running, tick
@@ -168,3 +170,45 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
     await act("Amina Benali", amina, "presses «Entretien d'embauche»",
               amina.press(amina.last_message, text="Entretien d'embauche"))
     await deliver(clock, application, server, out, ("Marc Dubois", marc))
+
+    out.section("Amina adds an action to the pair's plan")
+    await act("Amina Benali", amina, "/plan", amina.send("/plan"))
+    await act("Amina Benali", amina, "presses «Ajouter une action»",
+              amina.press(amina.last_message, text="Ajouter une action"))
+    await act("Amina Benali", amina, "writes «Refaire mon CV»", amina.send("Refaire mon CV"))
+    await act("Amina Benali", amina, "presses «CV et lettres»", amina.press(amina.last_message, text="CV et lettres"))
+    await act("Amina Benali", amina, "presses «Dans 1 semaine»",
+              amina.press(amina.last_message, text="Dans 1 semaine"))
+
+    out.section("Wednesday 18:00: the weekly check-ins")
+    await _move_to(clock, application, server, weekday=0, at=time(10, 0))  # Monday: the week's check-ins are written
+    await _move_to(clock, application, server, weekday=2, at=time(18, 0))
+    out.show_new("Amina Benali", amina)
+    out.show_new("Marc Dubois", marc)
+    checkin = amina.last_message
+    for label in ("🙂", "Fait", "Passer", "Mon humeur", "Terminé"):
+        await act("Amina Benali", amina, f"presses «{label}»", amina.press(checkin, text=label))
+    mentor_checkin = marc.last_message
+    for label in ("All fine", "Skip"):
+        await act("Marc Dubois", marc, f"presses «{label}»", marc.press(mentor_checkin, text=label))
+    out.said("(the next day)", "Marc hears once a day of what Amina has done, and what she chose to share")
+    clock.advance(days=1)
+    await deliver(clock, application, server, out, ("Marc Dubois", marc))
+
+    out.section("Amina asks for help: Claire, the coordinator, is alerted at once")
+    await act("Amina Benali", amina, "/help", amina.send("/help"))
+    await act("Amina Benali", amina, "presses «J'ai besoin d'aide»",
+              amina.press(amina.last_message, text="J'ai besoin d'aide"))
+    await deliver(clock, application, server, out, ("Claire Martin", claire))
+    await act("Claire Martin", claire, "presses «Je m'en occupe»", claire.press(claire.last_message, text="Je m'en occupe"))
+    await act("Claire Martin", claire, "presses «Voir le binôme»", claire.press(claire.last_message, text="Voir le binôme"))
+
+
+async def _move_to(clock, application, server, *, weekday: int, at: time) -> None:
+    """To the next such weekday and local time in Brussels, running the tick on the way as the scheduler would."""
+    zone = ZoneInfo("Europe/Brussels")
+    local = clock.now().astimezone(zone)
+    day = local.date() + timedelta(days=(weekday - local.weekday()) % 7 or 7)
+    clock.set(datetime.combine(day, at, tzinfo=zone).astimezone(timezone.utc) + timedelta(minutes=1))
+    await tick(application)
+    await server.settle()

@@ -177,7 +177,11 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
                  "You are in a binôme with Amina, your mentee.", "Bonne nouvelle : Marc, votre mentor",
                  "Ce lien a déjà été utilisé", "Pas encore rejoint",
                  "Marc propose une rencontre", "📅 Confirmé : rencontre avec Marc", "📅 Confirmed: meeting with Amina",
-                 "⚠️ Amina, your mentee, cannot come to the meeting"):
+                 "⚠️ Amina, your mentee, cannot come to the meeting",
+                 "Ajoutée au plan d'actions", "👋 C'est l'heure du point d'étape, Amina",
+                 "👋 Check-in time: how is the binôme with Amina going?", "🎉 Amina has done 1 action of the plan",
+                 "🔴 Élevée · Demande d'aide · binôme B01", "🙋 Prise en charge par Claire",
+                 "Points d'étape — Amina : réponses 1 sur 1"):
         assert seen in out
     assert "Traceback" not in err
 
