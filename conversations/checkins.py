@@ -18,6 +18,7 @@ from bot import outbox
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
+from conversations.meetings import SHORT_DAY
 from conversations import awaited
 from storage import checkins as rules
 from storage.plans import PlanRefused
@@ -29,15 +30,14 @@ from storage.schedule import local_instant, out_of_quiet_hours
 PATTERN = r"^c:(\d+):([a-z]+)(?::([A-Za-z0-9_]+))?$"
 MOOD_EMOJI = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 ACTION_ANSWERS = {"d": ActionStatus.DONE, "p": ActionStatus.IN_PROGRESS, "b": ActionStatus.BLOCKED}
-STATUS_ICON = {ActionStatus.TODO: "⬜", ActionStatus.IN_PROGRESS: "▶️", ActionStatus.BLOCKED: "⛔",
+STATUS_ICON = {ActionStatus.TO_DO: "⬜", ActionStatus.IN_PROGRESS: "▶️", ActionStatus.BLOCKED: "⛔",
                ActionStatus.DONE: "✅", ActionStatus.DROPPED: "✖"}
 AWAY_DAYS = (7, 14, 21, 30)
 DUE_SOON_DAYS = 10
 SNOOZE_HOURS = 3
 EVENING = time(19, 0)
 MORNING = time(9, 0)
-# Translators: a CLDR date pattern for a short weekday and date, e.g. "Wed, Sep 16".
-SHORT_DATE = N_("EEE, MMM d")
+SHORT_DATE = SHORT_DAY  # the meetings' short weekday and date, e.g. "Wed, Sep 16"
 AWAY_LABELS = {7: N_("1 week (until {date})"), 14: N_("2 weeks (until {date})"), 21: N_("3 weeks (until {date})"),
                30: N_("1 month (until {date})")}
 
@@ -331,9 +331,7 @@ async def _change(update, context: BotContext, checkin_id: int, participant: Par
 async def _later(update, context: BotContext, checkin_id: int, participant: Participant, value) -> None:
     tr, now = context.tr, context.services.now()
     with context.services.session() as session:
-        checkin = rules._at_step(session, checkin_id, participant.id, "mood", "fine")
-        if checkin.answered_at is not None:
-            raise rules.CheckinRefused(rules.Refusal.GONE, checkin)
+        rules.unanswered(session, checkin_id, participant.id)
     rows = [[button(tr.ngettext("In {count} hour", "In {count} hours", SNOOZE_HOURS).format(count=SNOOZE_HOURS), checkin_id, "snz", "h")]]
     if tr.local(now).time() < time(EVENING.hour - 2):
         rows.append([button(tr("This evening"), checkin_id, "snz", "eve")])
@@ -388,9 +386,7 @@ def away_rows(tr: Translator, checkin_id: int, today: date) -> list[list[InlineK
 async def _away_menu(update, context: BotContext, checkin_id: int, participant: Participant, value) -> None:
     tr, now = context.tr, context.services.now()
     with context.services.session() as session:
-        checkin = rules._at_step(session, checkin_id, participant.id, "mood", "fine")
-        if checkin.answered_at is not None:
-            raise rules.CheckinRefused(rules.Refusal.GONE, checkin)
+        rules.unanswered(session, checkin_id, participant.id)
     rows = away_rows(tr, checkin_id, tr.local(now).date()) + [[button(tr("← Back"), checkin_id, "back")]]
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
@@ -405,9 +401,7 @@ async def _away(update, context: BotContext, checkin_id: int, participant: Parti
     tr, now = context.tr, context.services.now()
     with context.services.session() as session:
         if checkin_id:
-            checkin = rules._at_step(session, checkin_id, participant.id, "mood", "fine")
-            if checkin.answered_at is not None:
-                raise rules.CheckinRefused(rules.Refusal.GONE, checkin)
+            rules.unanswered(session, checkin_id, participant.id)
         until = tr.local(now).date() + timedelta(days=days)
         rules.away_until(session=session, participant=participant, until=until, now=now)
     await update.callback_query.answer()
@@ -424,7 +418,7 @@ async def _end_away(update, context: BotContext, checkin_id: int, participant: P
 
 async def _back(update, context: BotContext, checkin_id: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        rules._at_step(session, checkin_id, participant.id, "mood", "fine")
+        rules.at_first_question(session, checkin_id, participant.id)
     await _show(update, context, checkin_id)
 
 

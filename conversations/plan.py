@@ -49,10 +49,10 @@ CATEGORIES = {
     "wellbeing": N_("🌱 Well-being"),
     "other": N_("📌 Other"),
 }
-ICONS = {ActionStatus.TODO: "⬜", ActionStatus.IN_PROGRESS: "▶️", ActionStatus.BLOCKED: "⛔",
+ICONS = {ActionStatus.TO_DO: "⬜", ActionStatus.IN_PROGRESS: "▶️", ActionStatus.BLOCKED: "⛔",
          ActionStatus.DONE: "✅", ActionStatus.DROPPED: "✖"}
 STATUS_NAMES = {
-    ActionStatus.TODO: N_("to do"),
+    ActionStatus.TO_DO: N_("to do"),
     ActionStatus.IN_PROGRESS: N_("in progress"),
     ActionStatus.BLOCKED: N_("blocked"),
     ActionStatus.DONE: N_("done"),
@@ -63,7 +63,7 @@ STATUS_BUTTONS = {
     ActionStatus.IN_PROGRESS: N_("▶️ In progress"),
     ActionStatus.BLOCKED: N_("⛔ Blocked"),
     ActionStatus.DROPPED: N_("✖ Drop"),
-    ActionStatus.TODO: N_("⬜ To do"),
+    ActionStatus.TO_DO: N_("⬜ To do"),
 }
 DUE_CHOICES = {"1w": N_("In 1 week"), "2w": N_("In 2 weeks"), "1m": N_("In 1 month"), "eom": N_("End of the month"),
                "none": N_("No date")}

@@ -372,10 +372,23 @@ def answers(*, session: Session, checkin_id: int) -> list[CheckInAnswer]:
                              .order_by(CheckInAnswer.at, CheckInAnswer.id)).all())
 
 
+def at_first_question(session: Session, checkin_id: int, participant_id: int) -> CheckIn:
+    """The participant's check-in, still at its first question (the mentee's mood, the mentor's "all fine?")."""
+    return _at_step(session, checkin_id, participant_id, "mood", "fine")
+
+
+def unanswered(session: Session, checkin_id: int, participant_id: int) -> CheckIn:
+    """The participant's check-in, not answered at all yet: "Later" and "I'm away" apply only then."""
+    checkin = at_first_question(session, checkin_id, participant_id)
+    if checkin.answered_at is not None:
+        raise CheckinRefused(Refusal.GONE, checkin)
+    return checkin
+
+
 def snooze(*, session: Session, checkin_id: int, participant_id: int, until: datetime, now: datetime) -> CheckIn:
     """"Remind me later": only before the first answer; the check-in is sent again at `until`."""
-    checkin = _at_step(session, checkin_id, participant_id, "mood", "fine")
-    if checkin.answered_at is not None or until <= now:
+    checkin = unanswered(session, checkin_id, participant_id)
+    if until <= now:
         raise CheckinRefused(Refusal.GONE, checkin)
     checkin.snoozed_until = until
     checkin.reminded_at = None

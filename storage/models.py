@@ -279,7 +279,7 @@ class Absence(SQLModel, table=True):
 # ---------------------------------------------------------------- the action plan (between meetings)
 
 class ActionStatus(StrEnum):
-    TODO = "todo"
+    TO_DO = "todo"
     IN_PROGRESS = "in_progress"
     BLOCKED = "blocked"
     DONE = "done"
@@ -300,7 +300,7 @@ class PlanAction(SQLModel, table=True):
     title: str = Field(max_length=200)
     category: str | None = Field(default=None, max_length=32)
     due_on: date | None = None
-    status: ActionStatus = Field(default=ActionStatus.TODO, sa_type=String(16), index=True)
+    status: ActionStatus = Field(default=ActionStatus.TO_DO, sa_type=String(16), index=True)
     blocked_note: str | None = Field(default=None, max_length=500)
     created_by: int = Field(foreign_key="participant.id")
     created_at: datetime = utc_column(nullable=False)

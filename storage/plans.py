@@ -21,7 +21,7 @@ DEFAULT_CATEGORIES = ("job_search", "cv_letters", "training", "network", "langua
                       "other")
 TITLE_MAX = 200
 NOTE_MAX = 500
-OPEN_STATUSES = (ActionStatus.TODO, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
+OPEN_STATUSES = (ActionStatus.TO_DO, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
 CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
 
 
@@ -112,11 +112,11 @@ def add_action(*, session: Session, binome_id: int, participant_id: int, title: 
     cleaned = clean_title(title)
     _check_category(pair, category)
     action = PlanAction(binome_id=binome_id, title=cleaned, category=category, due_on=due_on,
-                        status=ActionStatus.TODO, created_by=participant_id, created_at=now, changed_at=now,
+                        status=ActionStatus.TO_DO, created_by=participant_id, created_at=now, changed_at=now,
                         status_changed_at=now)
     session.add(action)
     session.flush()
-    _change(session, action, participant_id, "created", None, ActionStatus.TODO.value, now)
+    _change(session, action, participant_id, "created", None, ActionStatus.TO_DO.value, now)
     _audit(session, pair, action, participant_id, "plan.added", now, category=category,
            due=due_on is not None)
     return action

@@ -37,7 +37,7 @@ def test_add_trims_the_title_keeps_a_history_row_and_audits_without_the_text(ses
         action = plans.add_action(session=s, binome_id=pair["binome"], participant_id=pair["mentee"],
                                   title="  Send   three applications ", now=START, category="job_search",
                                   due_on=date(2026, 9, 14))
-        assert action.title == "Send three applications" and action.status == ActionStatus.TODO
+        assert action.title == "Send three applications" and action.status == ActionStatus.TO_DO
         history = plans.history_of(s, action.id)
         assert [(h.field, h.by, h.new) for h in history] == [("created", pair["mentee"], "todo")]
         audit = s.exec(select(AuditLog).where(AuditLog.action == "plan.added")).one()

@@ -163,7 +163,7 @@ def action(status: ActionStatus, changed: datetime, category: str = "cv") -> Pla
 
 def test_plan_stalled_after_four_weeks_without_change():
     changed = datetime(2026, 9, 8, tzinfo=timezone.utc)
-    h = history(actions=[action(ActionStatus.TODO, changed)])
+    h = history(actions=[action(ActionStatus.TO_DO, changed)])
     assert signals.plan_stalled(h, changed + timedelta(days=28) - timedelta(seconds=1), OPTIONS) is None
     found = signals.plan_stalled(h, changed + timedelta(days=28), OPTIONS)
     assert found.facts == {"actions": 1, "open": 1, "last_change": "2026-09-08", "days": 28}
