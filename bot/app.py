@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 import conversations
-from bot import outbox
+from bot.scheduler import tick
 from bot.commands import publish_default_menus
 from bot.context import BotContext
 from bot.services import Services
@@ -81,25 +81,3 @@ async def running(application: Application) -> AsyncIterator[Application]:
 
 async def _tick_job(context: BotContext) -> None:
     await tick(context.application)
-
-
-async def tick(application: Application) -> int:
-    """Turn rows that are due into work. Returns the number of messages sent."""
-    services: Services = application.bot_data["services"]
-    from conversations import alerts, checkins, meetings
-
-    async with services.tick_lock:
-        now = services.now()
-        last = services.cadence_scanned_at
-        # Work found by looking at every binôme (weekly nudges, next check-ins, warning signs) is looked
-        # for every CADENCE_SCAN_EVERY; rows already due are handled on every tick.
-        scan = last is None or not last <= now < last + meetings.CADENCE_SCAN_EVERY
-        with services.session() as session:
-            meetings.queue_due_work(session, now, scan_cadence=scan)
-        with services.session() as session:
-            checkins.queue_due_work(session, now, scan=scan)
-        with services.session() as session:
-            alerts.queue_due_work(session, now, scan=scan)
-        if scan:
-            services.cadence_scanned_at = now
-        return await outbox.send_due(services, application.bot)

@@ -126,3 +126,8 @@ def language_name(code: str) -> str:
     """A language named in itself: "Français", "English"."""
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
+
+
+def translator_for(participant, programme) -> Translator:
+    """A person's translator: their language and timezone, else their programme's."""
+    return translator(pick_language(participant.language, programme.language), participant.timezone or programme.timezone)

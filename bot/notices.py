@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import outbox
+from bot import sender
 from bot.i18n import Translator
 from bot.vocabulary import term
+from storage import outbox
 from storage.models import Alert, Participant, ParticipantStatus, Programme
 from storage.participants import coordinators_of, current_binome, mark_unreachable, resume
 
@@ -78,21 +79,21 @@ def _who(tr: Translator, session: Session, participant: Participant) -> dict:
             "binome": binome.label if binome else "-"}
 
 
-@outbox.renderer("participant_unreachable", max_delay=timedelta(days=3))
-def render_unreachable(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("participant_unreachable", max_delay=timedelta(days=3))
+def render_unreachable(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     who = _who(tr, session, session.get(Participant, params["participant_id"]))
     text = tr(
         "⚠️ {name} ({role}, binôme {binome}) can no longer be reached on Telegram: they blocked the bot or "
         "left Telegram. I have stopped writing to them and will tell you when they are back.").format(**who)
     alert = session.get(Alert, params["alert_id"]) if params.get("alert_id") else None
     if alert is None:
-        return outbox.Rendered(text)
+        return sender.Rendered(text)
     from conversations.alerts import keyboard  # the alert's buttons: I'm on it, Resolved, …
 
-    return outbox.Rendered(text, keyboard(tr, alert))
+    return sender.Rendered(text, keyboard(tr, alert))
 
 
-@outbox.renderer("participant_back", max_delay=timedelta(days=3))
-def render_back(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("participant_back", max_delay=timedelta(days=3))
+def render_back(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     who = _who(tr, session, session.get(Participant, params["participant_id"]))
-    return outbox.Rendered(tr("✅ {name} ({role}, binôme {binome}) can be reached on Telegram again.").format(**who))
+    return sender.Rendered(tr("✅ {name} ({role}, binôme {binome}) can be reached on Telegram again.").format(**who))

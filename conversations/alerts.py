@@ -15,10 +15,12 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import outbox
+from bot import sender
 from bot.context import BotContext
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator_for
 from bot.vocabulary import term
+from conversations.formats import DAY
+from storage import outbox
 from storage import alerts as rules
 from storage import signals
 from storage.audit import record
@@ -33,9 +35,6 @@ SUPPORT_PATTERN = r"^sup:(help|stop|stopyes|keep)$"
 NUDGE_LOOKBACK = timedelta(days=3)  # missed check-ins this recent get their nudge / soft warning
 SUPPORT_REPEAT = timedelta(hours=24)  # a second press within this is the same request
 LIST_LIMIT = 30
-
-# Translators: a CLDR date pattern for a short date, e.g. "Sep 7".
-DAY = N_("MMM d")
 
 SEVERITY = {signals.HIGH: N_("🔴 High"), signals.MEDIUM: N_("🟠 Medium"), signals.LOW: N_("🟡 Low")}
 SIGNAL_NAMES = {
@@ -254,7 +253,7 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
 
 def _soon(session: Session, participant: Participant, now: datetime) -> datetime:
     programme = session.get(Programme, participant.programme_id)
-    tz = outbox.translator_for(participant, programme).timezone
+    tz = translator_for(participant, programme).timezone
     return out_of_quiet_hours(now, tz=tz, quiet=meeting_options(programme).quiet_hours, direction="later")
 
 
@@ -375,7 +374,7 @@ def _digests(session: Session, now: datetime) -> None:
     facts_by_programme: dict[int, dict] = {}
     for coordinator in coordinators:
         programme = session.get(Programme, coordinator.programme_id)
-        local = outbox.translator_for(coordinator, programme).local(now)
+        local = translator_for(coordinator, programme).local(now)
         hour = signals.signal_options(programme).digest_hour
         if local.weekday() != 0 or not hour <= local.hour < hour + 1:
             continue
@@ -406,10 +405,10 @@ def _alert_open(session: Session, message) -> bool:
     return alert is not None and alert.status == AlertStatus.OPEN
 
 
-@outbox.renderer("alert", max_delay=timedelta(days=2), relevant=_alert_open)
-def render_alert(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("alert", max_delay=timedelta(days=2), relevant=_alert_open)
+def render_alert(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     alert = session.get(Alert, params["alert_id"])
-    return outbox.Rendered(card(tr, session, alert, params.get("which", "new")), keyboard(tr, alert))
+    return sender.Rendered(card(tr, session, alert, params.get("which", "new")), keyboard(tr, alert))
 
 
 def _still_missed(session: Session, message) -> bool:
@@ -417,19 +416,19 @@ def _still_missed(session: Session, message) -> bool:
     return checkin is not None and checkin.status == CheckInStatus.MISSED
 
 
-@outbox.renderer("checkin_missed_nudge", max_delay=timedelta(days=2), relevant=_still_missed)
-def render_nudge(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
-    return outbox.Rendered(tr(
+@sender.renderer("checkin_missed_nudge", max_delay=timedelta(days=2), relevant=_still_missed)
+def render_nudge(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
+    return sender.Rendered(tr(
         "Hello {name}, we missed you at the last check-in. No worries: the next one will come on its own, and "
         "/help is there if you need anything.").format(name=recipient.first_name))
 
 
-@outbox.renderer("mentor_soft_warning", max_delay=timedelta(days=2), relevant=_still_missed)
-def render_soft_warning(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("mentor_soft_warning", max_delay=timedelta(days=2), relevant=_still_missed)
+def render_soft_warning(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     checkin = session.get(CheckIn, params["checkin_id"])
     mentee = session.get(Participant, checkin.participant_id)
     programme = session.get(Programme, recipient.programme_id)
-    return outbox.Rendered(tr.ngettext(
+    return sender.Rendered(tr.ngettext(
         "{name}, your {role}, has not answered the last check-in. You may want to reach out: a short message is "
         "often enough.",
         "{name}, your {role}, has not answered the last {n} check-ins. You may want to reach out: a short message "
@@ -437,8 +436,8 @@ def render_soft_warning(tr: Translator, params: dict, recipient: Participant, se
                                                      n=params["missed"]))
 
 
-@outbox.renderer("coordinator_digest", max_delay=timedelta(hours=12))
-def render_digest(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("coordinator_digest", max_delay=timedelta(hours=12))
+def render_digest(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     at = datetime.fromisoformat(params["at"])
     facts = digest_facts(session, recipient.programme_id, at)
     lines = [tr("📊 Your Monday summary")]
@@ -457,7 +456,7 @@ def render_digest(tr: Translator, params: dict, recipient: Participant, session:
         lines.append(tr("Check-ins answered last week: {answered} of {total} ({rate}%).").format(
             answered=facts["answered"], total=facts["settled"],
             rate=round(100 * facts["answered"] / facts["settled"])))
-    return outbox.Rendered("\n".join(lines))
+    return sender.Rendered("\n".join(lines))
 
 
 # ---------------------------------------------------------------- coordinators' buttons and /alerts

@@ -14,12 +14,13 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import outbox
+from bot import sender
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
-from conversations.meetings import SHORT_DAY
+from conversations.formats import SHORT_DAY
 from conversations import awaited
+from storage import outbox
 from storage import checkins as rules
 from storage.plans import PlanRefused
 from storage.models import (ActionStatus, Binome, BinomeStatus, CheckIn, CheckInStatus, Participant,
@@ -527,26 +528,26 @@ def _still_waiting(session: Session, message) -> bool:
     return checkin is not None and checkin.status == CheckInStatus.OPEN and checkin.answered_at is None
 
 
-@outbox.renderer("checkin", max_delay=timedelta(hours=12), relevant=_still_waiting)
-def render_checkin(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("checkin", max_delay=timedelta(hours=12), relevant=_still_waiting)
+def render_checkin(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     checkin = session.get(CheckIn, params["checkin_id"])
     text, markup = view(tr, session, checkin, checkin.sent_at)
-    return outbox.Rendered(text, markup)
+    return sender.Rendered(text, markup)
 
 
-@outbox.renderer("checkin_reminder", max_delay=timedelta(hours=12), relevant=_still_waiting)
-def render_reminder(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("checkin_reminder", max_delay=timedelta(hours=12), relevant=_still_waiting)
+def render_reminder(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     checkin = session.get(CheckIn, params["checkin_id"])
     text, markup = view(tr, session, checkin, checkin.sent_at)
-    return outbox.Rendered(tr("⏰ A gentle reminder: a few taps are enough.") + "\n" + text, markup)
+    return sender.Rendered(tr("⏰ A gentle reminder: a few taps are enough.") + "\n" + text, markup)
 
 
-@outbox.renderer("checkin_shared", max_delay=timedelta(days=3))
-def render_shared(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("checkin_shared", max_delay=timedelta(days=3))
+def render_shared(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     checkin = session.get(CheckIn, params["checkin_id"])
     mentee = session.get(Participant, checkin.participant_id)
     lines = shared_lines(tr, checkin)
-    return outbox.Rendered("\n".join([tr("💬 {name} shared this with you from the check-in:").format(
+    return sender.Rendered("\n".join([tr("💬 {name} shared this with you from the check-in:").format(
         name=mentee.first_name)] + (lines or [tr("(nothing any more)")])))
 
 

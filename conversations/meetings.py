@@ -12,10 +12,12 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import outbox
+from bot import sender
 from bot.context import BotContext
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator_for
 from bot.vocabulary import term
+from conversations.formats import SHORT_DAY, long_day
+from storage import outbox
 from storage import meetings as rules
 from storage.models import (AbsenceReason, Binome, BinomeStatus, Meeting, MeetingSeries, MeetingStatus, Participant,
                             PlaceKind,
@@ -45,17 +47,6 @@ PLACES = {
 
 def button(text: str, meeting_id: int, action: str, value: str | None = None) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=f"m:{meeting_id}:{action}" + (f":{value}" if value else ""))
-
-
-# Date patterns are the translators' business: each language orders day, month and weekday its own way.
-# Translators: a CLDR date pattern for a full weekday and date, e.g. "Tuesday, October 27".
-LONG_DAY = N_("EEEE, MMMM d")
-# Translators: a CLDR date pattern for a short weekday and date, on a button, e.g. "Tue, Oct 27".
-SHORT_DAY = N_("EEE, MMM d")
-
-
-def long_day(tr: Translator, day) -> str:
-    return tr.date(day, tr(LONG_DAY))
 
 
 def when(tr: Translator, meeting: Meeting) -> str:
@@ -305,7 +296,7 @@ async def _send(update, context: BotContext, meeting_id: int, participant: Parti
 def _enqueue_soon(session: Session, recipient: Participant, kind: str, key: str, now: datetime, params: dict,
                   stale_after: datetime | None = None) -> None:
     """Now, or when the recipient's quiet hours end."""
-    from bot.outbox import translator_for
+    from bot.i18n import translator_for
     from storage.participants import programme_of
 
     programme = programme_of(session=session, participant=recipient)
@@ -338,7 +329,7 @@ def confirmed(session: Session, meeting: Meeting, pair: rules.Pair, now: datetim
 
 def schedule_reminders(session: Session, meeting: Meeting, person: Participant, now: datetime) -> None:
     """The day before and a few hours before, in the person's timezone, outside their quiet hours."""
-    from bot.outbox import translator_for
+    from bot.i18n import translator_for
     from storage.participants import programme_of
 
     programme = programme_of(session=session, participant=person)
@@ -586,8 +577,8 @@ def calendar_file(tr: Translator, meeting: Meeting, other: Participant, place: s
     return tr("meeting.ics"), ics
 
 
-@outbox.renderer("meeting_proposed", max_delay=timedelta(days=7), relevant=_still(MeetingStatus.PROPOSED))
-def render_proposed(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("meeting_proposed", max_delay=timedelta(days=7), relevant=_still(MeetingStatus.PROPOSED))
+def render_proposed(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     pair = rules.pair_of(session=session, meeting=meeting)
     proposer = pair.other(recipient.id)
@@ -599,30 +590,30 @@ def render_proposed(tr: Translator, params: dict, recipient: Participant, sessio
                                   "Then the same every {n} weeks, until one of you stops it.", weeks).format(n=weeks)
     keyboard = InlineKeyboardMarkup([[button(tr("✅ Accept"), meeting.id, "ok")],
                                      [button(tr("🔁 Propose another time"), meeting.id, "other")]])
-    return outbox.Rendered(text, keyboard)
+    return sender.Rendered(text, keyboard)
 
 
-@outbox.renderer("meeting_declined", max_delay=timedelta(days=7))
-def render_declined(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("meeting_declined", max_delay=timedelta(days=7))
+def render_declined(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     other = session.get(Participant, params["by"])
-    return outbox.Rendered(tr("{name} cannot make it {when} and is choosing another time. I will send you their "
+    return sender.Rendered(tr("{name} cannot make it {when} and is choosing another time. I will send you their "
                               "proposal.").format(name=other.first_name, when=when(tr, meeting)))
 
 
-@outbox.renderer("meeting_confirmed", max_delay=timedelta(days=7), relevant=_still(MeetingStatus.CONFIRMED))
-def render_confirmed(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("meeting_confirmed", max_delay=timedelta(days=7), relevant=_still(MeetingStatus.CONFIRMED))
+def render_confirmed(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     pair = rules.pair_of(session=session, meeting=meeting)
     other = pair.other(recipient.id)
     place = place_text(tr, session, meeting)
     text = tr("📅 Confirmed: meeting with {name} {when}, {place}. Add it to your calendar with the file "
               "below.").format(name=other.first_name, when=when(tr, meeting), place=place)
-    return outbox.Rendered(text, document=calendar_file(tr, meeting, other, place, params["stamp"]))
+    return sender.Rendered(text, document=calendar_file(tr, meeting, other, place, params["stamp"]))
 
 
-@outbox.renderer("meeting_reminder", max_delay=timedelta(days=1), relevant=_still(MeetingStatus.CONFIRMED))
-def render_reminder(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("meeting_reminder", max_delay=timedelta(days=1), relevant=_still(MeetingStatus.CONFIRMED))
+def render_reminder(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     pair = rules.pair_of(session=session, meeting=meeting)
     values = {"name": pair.other(recipient.id).first_name, "when": when(tr, meeting),
@@ -633,11 +624,11 @@ def render_reminder(tr: Translator, params: dict, recipient: Participant, sessio
         text = tr("⏰ Soon: meeting with {name} at {time}, {place}.").format(**values)
     keyboard = InlineKeyboardMarkup([[button(tr("👍 I'll be there"), meeting.id, "here"),
                                       button(tr("🙁 I can't come"), meeting.id, "cant")]])
-    return outbox.Rendered(text, keyboard)
+    return sender.Rendered(text, keyboard)
 
 
-@outbox.renderer("absence_warning", max_delay=timedelta(days=2))
-def render_absence(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("absence_warning", max_delay=timedelta(days=2))
+def render_absence(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     absent = session.get(Participant, params["absent"])
     pair = rules.pair_of(session=session, meeting=meeting)
@@ -649,11 +640,11 @@ def render_absence(tr: Translator, params: dict, recipient: Participant, session
         coordinator = session.get(Participant, params["reported_by"])
         text += "\n" + tr("(Reported by {name}, coordinator.)").format(name=coordinator.first_name)
     keyboard = InlineKeyboardMarkup([[button(tr("📅 Plan another meeting"), meeting.id, "new")]])
-    return outbox.Rendered(text, keyboard)
+    return sender.Rendered(text, keyboard)
 
 
-@outbox.renderer("meeting_cancelled", max_delay=timedelta(days=2))
-def render_cancelled(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("meeting_cancelled", max_delay=timedelta(days=2))
+def render_cancelled(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     by = session.get(Participant, params["by"])
     if params.get("moved"):
@@ -662,12 +653,12 @@ def render_cancelled(tr: Translator, params: dict, recipient: Participant, sessi
         text = tr("✖ {name} has cancelled the meeting {when}. /meeting plans another one.")
     text = text.format(name=by.first_name, when=when(tr, meeting))
     if meeting.confirmed_at is None:  # never in their calendar: no file to remove it
-        return outbox.Rendered(text)
-    return outbox.Rendered(text, document=calendar_file(tr, meeting, by, None, params["stamp"], cancelled=True))
+        return sender.Rendered(text)
+    return sender.Rendered(text, document=calendar_file(tr, meeting, by, None, params["stamp"], cancelled=True))
 
 
-@outbox.renderer("meeting_outcome", max_delay=timedelta(days=2), relevant=_still(MeetingStatus.CONFIRMED))
-def render_outcome(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("meeting_outcome", max_delay=timedelta(days=2), relevant=_still(MeetingStatus.CONFIRMED))
+def render_outcome(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     mentee = rules.pair_of(session=session, meeting=meeting).mentee
     question = tr("How did the meeting with {name} {when} go?").format(name=mentee.first_name, when=when(tr, meeting))
@@ -680,14 +671,14 @@ def render_outcome(tr: Translator, params: dict, recipient: Participant, session
         [button(tr("✖ Cancelled"), meeting.id, "o", "cancelled"), button(tr("🔁 Postponed"), meeting.id, "o",
                                                                           "postponed")],
     ])
-    return outbox.Rendered(question, keyboard)
+    return sender.Rendered(question, keyboard)
 
 
-@outbox.renderer("meeting_missed", max_delay=timedelta(days=3))
-def render_missed(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("meeting_missed", max_delay=timedelta(days=3))
+def render_missed(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     mentor = rules.pair_of(session=session, meeting=meeting).mentor
-    return outbox.Rendered(tr(
+    return sender.Rendered(tr(
         "We missed you at the meeting with {name} {when}. I hope everything is all right. Next time, tap /absent "
         "as soon as you know you cannot come: {name} will be warned at once. /meeting plans the next "
         "meeting.").format(name=mentor.first_name, when=when(tr, meeting)))
@@ -698,26 +689,25 @@ def _no_meeting_planned(session: Session, message) -> bool:
                                          now=message.due_at)
 
 
-@outbox.renderer("cadence_nudge", max_delay=timedelta(days=2), relevant=_no_meeting_planned)
-def render_nudge(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("cadence_nudge", max_delay=timedelta(days=2), relevant=_no_meeting_planned)
+def render_nudge(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     binome = session.get(Binome, params["binome_id"])
     mentee = session.get(Participant, binome.mentee_id)
     programme = session.get(Programme, binome.programme_id)
-    return outbox.Rendered(tr(
+    return sender.Rendered(tr(
         "It is time to plan your next meeting with {name}: the programme plans {count} a month. Tap /meeting to "
         "choose a day.").format(name=mentee.first_name, count=programme.meetings_per_month))
 
 
-CADENCE_SCAN_EVERY = timedelta(minutes=15)  # nudges are weekly: no need to look at every pair every tick
 
 
-def queue_due_work(session: Session, now: datetime, *, scan_cadence: bool = True) -> None:
+def queue_due_work(session: Session, now: datetime, *, scan: bool = True) -> None:
     """Run by the tick: meetings the mentor never confirmed, rhythms to extend, and (when
-    `scan_cadence`) pairs due to plan a meeting."""
+    `scan`) pairs due to plan a meeting."""
     rules.expire_unconfirmed(session=session, now=now)
     for meeting in rules.next_in_rhythm(session=session, now=now):
         confirmed(session, meeting, rules.pair_of(session=session, meeting=meeting), now)
-    if not scan_cadence:
+    if not scan:
         return
     pairs = session.exec(
         select(Binome, Programme, Participant)
@@ -735,7 +725,7 @@ def queue_due_work(session: Session, now: datetime, *, scan_cadence: bool = True
             continue
         base = last or started
         week = (now - base - meeting_interval(programme.meetings_per_month)) // timedelta(days=7)
-        tz = outbox.translator_for(mentor, programme).timezone
+        tz = translator_for(mentor, programme).timezone
         outbox.enqueue(session=session, participant_id=mentor.id, kind="cadence_nudge",
                        key=f"nudge:{binome.id}:{base:%Y%m%dT%H%M}:{week}",
                        due_at=out_of_quiet_hours(now, tz=tz, quiet=meeting_options(programme).quiet_hours,
@@ -743,10 +733,10 @@ def queue_due_work(session: Session, now: datetime, *, scan_cadence: bool = True
                        params={"binome_id": binome.id})
 
 
-@outbox.renderer("rhythm_stopped", max_delay=timedelta(days=3))
-def render_rhythm_stopped(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("rhythm_stopped", max_delay=timedelta(days=3))
+def render_rhythm_stopped(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     by = session.get(Participant, params["by"])
-    return outbox.Rendered(tr("{name} has stopped your regular rhythm of meetings; the meetings already planned "
+    return sender.Rendered(tr("{name} has stopped your regular rhythm of meetings; the meetings already planned "
                               "stay. /meeting plans the next ones.").format(name=by.first_name))
 
 

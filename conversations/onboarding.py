@@ -6,12 +6,13 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import outbox
+from bot import sender
 from bot.commands import publish_menu_for
 from bot.context import BotContext
 from conversations.fallback import JOIN_HINT
 from bot.i18n import Translator, available_languages, language_name, pick_language, translator
 from bot.vocabulary import term
+from storage import outbox
 from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token
 from storage.models import Participant, ParticipantStatus, Programme, Role
 from storage.participants import partner_of, programme_counts, resume, set_language
@@ -209,11 +210,11 @@ def _tell_partner(session, participant: Participant, now) -> None:
                        params={"participant_id": participant.id})
 
 
-@outbox.renderer("partner_joined", max_delay=timedelta(days=2))
-def render_partner_joined(tr: Translator, params: dict, recipient: Participant, session) -> outbox.Rendered:
+@sender.renderer("partner_joined", max_delay=timedelta(days=2))
+def render_partner_joined(tr: Translator, params: dict, recipient: Participant, session) -> sender.Rendered:
     joined = session.get(Participant, params["participant_id"])
     programme = session.get(Programme, recipient.programme_id)
-    return outbox.Rendered(tr("Good news: {name}, your {partner}, has joined Binôme.").format(
+    return sender.Rendered(tr("Good news: {name}, your {partner}, has joined Binôme.").format(
         name=joined.first_name, partner=term(tr, programme, joined.role)))
 
 

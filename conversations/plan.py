@@ -21,11 +21,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import outbox
+from bot import sender
 from bot.context import BotContext
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator_for
 from conversations import awaited
-from conversations.meetings import LONG_DAY, SHORT_DAY
+from conversations.formats import LONG_DAY, SHORT_DAY
+from storage import outbox
 from storage import meetings as meeting_rules
 from storage import plans as rules
 from storage.models import (ActionStatus, AwaitedText, Binome, BinomeStatus, Meeting, MeetingStatus, OutboundMessage, Participant,
@@ -672,7 +673,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 def _enqueue_soon(session: Session, recipient: Participant, kind: str, key: str, now: datetime, params: dict) -> None:
     programme = session.get(Programme, recipient.programme_id)
-    tz = outbox.translator_for(recipient, programme).timezone
+    tz = translator_for(recipient, programme).timezone
     due = out_of_quiet_hours(now, tz=tz, quiet=meeting_options(programme).quiet_hours, direction="later")
     outbox.enqueue(session=session, participant_id=recipient.id, kind=kind, key=key, due_at=due, now=now,
                    params=params)
@@ -692,7 +693,7 @@ def done_notice_time(now: datetime, tz: str, quiet) -> tuple[date, datetime]:
 
 
 def _queue_done_notice(session: Session, pair: meeting_rules.Pair, now: datetime) -> None:
-    tz = outbox.translator_for(pair.mentor, pair.programme).timezone
+    tz = translator_for(pair.mentor, pair.programme).timezone
     day, due = done_notice_time(now, tz, meeting_options(pair.programme).quiet_hours)
     outbox.enqueue(session=session, participant_id=pair.mentor.id, kind="plan_done",
                    key=f"plan_done:{pair.binome.id}:{day.isoformat()}", due_at=due, now=now,
@@ -714,8 +715,8 @@ def _anything_done(session: Session, message: OutboundMessage) -> bool:
     return bool(_done_to_report(session, message.params["binome_id"]))
 
 
-@outbox.renderer("plan_done", max_delay=timedelta(days=1), relevant=_anything_done)
-def render_done(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+@sender.renderer("plan_done", max_delay=timedelta(days=1), relevant=_anything_done)
+def render_done(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     binome = session.get(Binome, params["binome_id"])
     mentee = session.get(Participant, binome.mentee_id)
     actions = _done_to_report(session, binome.id)
@@ -723,7 +724,7 @@ def render_done(tr: Translator, params: dict, recipient: Participant, session: S
                        len(actions)).format(name=mentee.first_name, n=len(actions))
     text += "\n" + "\n".join(f"✅ {action.title}" for action in actions)
     text += "\n\n" + tr("A word of encouragement from you will count. /plan shows the whole plan.")
-    return outbox.Rendered(text)
+    return sender.Rendered(text)
 
 
 def _news(session: Session, params: dict) -> list[PlanAction]:
@@ -732,15 +733,15 @@ def _news(session: Session, params: dict) -> list[PlanAction]:
                              since=meeting.outcome_at)
 
 
-@outbox.renderer("plan_news", max_delay=timedelta(days=3),
+@sender.renderer("plan_news", max_delay=timedelta(days=3),
                  relevant=lambda session, message: bool(_news(session, message.params)))
-def render_news(tr: Translator, params: dict, recipient: Participant, session: Session) -> outbox.Rendered:
+def render_news(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     by = session.get(Participant, params["by"])
     actions = _news(session, params)
     text = tr.ngettext("📋 {name} added {n} action to your plan:", "📋 {name} added {n} actions to your plan:",
                        len(actions)).format(name=by.first_name, n=len(actions))
     text += "\n" + "\n".join(line(tr, action) for action in actions) + "\n\n" + tr("/plan shows the whole plan.")
-    return outbox.Rendered(text)
+    return sender.Rendered(text)
 
 
 HANDLERS = [

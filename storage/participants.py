@@ -125,3 +125,8 @@ def mark_unreachable(*, session: Session, participant: Participant, now: datetim
 
 def programme_of(*, session: Session, participant: Participant) -> Programme:
     return session.get(Programme, participant.programme_id)
+
+
+def timezone_of(participant: Participant, programme: Programme) -> str:
+    """Where a person's local times are read: their own timezone, else their programme's."""
+    return participant.timezone or programme.timezone

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import func, select
 
-from bot import outbox
 from bot.clock import SystemClock
+from storage import outbox
 from storage.models import OutboundMessage, Participant
 from tests.factories import invite, link, make_pair, make_programme
 from tests.test_processes import binome, clean_env

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot import outbox
+from bot import sender
+from storage import outbox
 from storage.models import OutboundMessage, Participant, ParticipantStatus, Role
 from tests.factories import link, make_pair, make_participant, make_programme
 
@@ -187,17 +188,16 @@ async def test_a_burst_of_1000_due_messages_is_never_refused_for_flooding(harnes
 def test_long_texts_are_cut_where_a_reader_expects():
     paragraph = "Lorem ipsum dolor sit amet. " * 40  # about 1,100 characters
     text = "\n\n".join([paragraph.strip()] * 9)
-    parts = outbox.split_text(text)
+    parts = sender.split_text(text)
     assert len(parts) == 3 and all(len(part) <= 4096 for part in parts)
     assert "\n\n".join(parts) == text  # nothing lost, cut between paragraphs
-    assert outbox.split_text("x" * 5000) == ["x" * 4096, "x" * 904]
+    assert sender.split_text("x" * 5000) == ["x" * 4096, "x" * 904]
 
 
 async def test_a_long_message_arrives_in_parts(harness, session, clock, monkeypatch):
     people, users = seed(harness, session, clock)
     long_text = "\n\n".join(f"Paragraphe {n} : " + "bla " * 200 for n in range(8))
-    monkeypatch.setitem(outbox.KINDS, "partner_joined",
-                        outbox.Kind(lambda tr, params, who, s: outbox.Rendered(long_text), timedelta(days=1)))
+    monkeypatch.setitem(sender.RENDERERS, "partner_joined", lambda tr, params, who, s: sender.Rendered(long_text))
     queue_news(session, clock, people["Marc0"], people["Amina0"], "long")
     assert await harness.tick() == 1
     texts = [m.text for m in users["Marc0"].messages]
@@ -207,8 +207,9 @@ async def test_a_long_message_arrives_in_parts(harness, session, clock, monkeypa
 async def test_documents_relevance_and_cancelling(harness, session, clock, monkeypatch):
     people, users = seed(harness, session, clock)
     still_wanted = {"yes": True}
+    monkeypatch.setitem(sender.RENDERERS, "partner_joined", lambda tr, params, who, s: sender.Rendered(
+        "Votre rencontre", document=("rencontre.ics", b"BEGIN:VCALENDAR")))
     monkeypatch.setitem(outbox.KINDS, "partner_joined", outbox.Kind(
-        lambda tr, params, who, s: outbox.Rendered("Votre rencontre", document=("rencontre.ics", b"BEGIN:VCALENDAR")),
         timedelta(days=1), relevant=lambda s, message: still_wanted["yes"]))
     queue_news(session, clock, people["Marc0"], people["Amina0"], "meeting:1:ics")
     queue_news(session, clock, people["Marc0"], people["Amina0"], "meeting:1:reminder")

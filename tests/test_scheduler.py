@@ -5,10 +5,10 @@ import asyncio
 
 from sqlmodel import select
 
-from bot import outbox
 from bot.app import build_application, running
 from bot.services import Services
 from bot.settings import load_settings
+from storage import outbox
 from storage.models import OutboundMessage, ParticipantStatus
 from tests.factories import make_pair, make_programme
 
