@@ -37,8 +37,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.localapi import BotMessage, LocalBotApi
-from bot.localapi.formatting import render
+from localapi import BotMessage, LocalBotApi
+from localapi.formatting import render
 
 ROOT = Path(__file__).resolve().parents[1]
 # PTB itself reads the deprecated int form of RetryAfter.retry_after when formatting the error.
@@ -394,6 +394,18 @@ async def test_fault_targets_method_chat_and_count(server, bot):
     assert server.stats["403"] == 2
 
 
+async def test_settle_waits_for_an_attached_application_not_for_a_quiet_period(server, app):
+    async def slow(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        await asyncio.sleep(0.2)  # handling takes longer than the quiet period below
+        await update.message.reply_text("enfin")
+    app.add_handler(CommandHandler("slow", slow))
+    server.attach_application(app)
+    user = server.user()
+    await user.send("/slow")
+    await server.settle(quiet=0.01, timeout=3)
+    assert user.last_message is not None and user.last_message.text == "enfin"
+
+
 # ---------------------------------------------------------------- rate limits
 async def test_rate_limits_refuse_bursts_only(server, bot):
     a, b = await started_user(server), await started_user(server, first_name="Basile")
@@ -569,7 +581,7 @@ async def test_http_control_side(server, app):
 
 
 def test_standalone_module_runs_and_prints_base_url():
-    command = [sys.executable, "-m", "bot.localapi", "--port", "0", "--token", "123456:LOCAL"]
+    command = [sys.executable, "-m", "localapi", "--port", "0", "--token", "123456:LOCAL"]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
         try:
             line = proc.stdout.readline().strip()

@@ -51,11 +51,11 @@ from telegram.error import TelegramError
 from bot.app import build_application, running, tick
 from bot.clock import ManualClock
 from bot.i18n import load_all
-from bot.localapi import LocalBotApi
-from bot.localapi.sim import SimUser
 from bot.pacing import ChatPacer
 from bot.services import Services
 from bot.settings import load_settings
+from localapi import LocalBotApi
+from localapi.sim import SimUser
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import (Absence, AuditLog, Binome, Invitation, Meeting, OutboundMessage, Participant,
                             ParticipantStatus, Role)
@@ -201,18 +201,13 @@ class World:
 
 
 async def settle(world: World) -> None:
-    """Every update fetched and fully handled, and the bot quiet.
+    """Every update fetched and fully handled, and no request in flight.
 
-    An update leaves the server's queue only when the poller confirms it, after handing it to the
-    application's queue; joining that queue then waits until its handlers are done.
+    The application is attached to the server: an update leaves the server's queue only when the
+    poller confirms it, after handing it to the application's queue, and the server then joins
+    that queue, which waits until its handlers are done.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 15
-    while world.server.pending_updates:
-        assert loop.time() < deadline, "the bot did not fetch its updates within 15 s"
-        await asyncio.sleep(0.005)
-    await world.application.update_queue.join()
-    await world.server.settle(quiet=0.01)
+    await world.server.settle(timeout=15)
 
 
 def latest(phone: SimUser, with_buttons: bool):
@@ -488,6 +483,7 @@ async def scenario(steps: list[Step], languages: dict[str, str | None], friend_o
                 # Per-chat pacing is real time (Telegram's flood control), not what is tested here.
                 services = Services(settings=settings_, engine=engine, clock=clock, pacer=ChatPacer(interval=0))
                 async with running(build_application(services)) as application:
+                    server.attach_application(application)
                     phones = {name: server.user(first_name=name, language_code=languages[name]) for name in ACTORS}
                     world = World(server, application, services, clock, engine, phones, tokens, friend_of,
                                   presented={name: set() for name in ACTORS}, knows={name: set() for name in ACTORS})

@@ -13,6 +13,7 @@ import itertools
 import mimetypes
 from typing import TYPE_CHECKING, Any, Callable
 
+from .files import document_object, photo_sizes
 from .formatting import command_entities
 from .state import BotMessage, ChatState, PendingCallback, now
 
@@ -183,7 +184,6 @@ class SimUser(_ChatView):
         return self._send({"sticker": sticker})
 
     async def send_photo(self, data: bytes | None = None, caption: str | None = None) -> dict:
-        from .methods import photo_sizes
         stored = self.server.world.files.add(data or TINY_PNG, None, "image/jpeg", "photo")
         content: dict[str, Any] = {"photo": photo_sizes(stored)}
         if caption:
@@ -198,7 +198,6 @@ class SimUser(_ChatView):
 
     async def send_document(self, filename: str = "document.txt", data: bytes = b"hello",
                             mime_type: str | None = None, caption: str | None = None) -> dict:
-        from .methods import document_object
         mime = mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         stored = self.server.world.files.add(data, filename, mime, "document")
         content: dict[str, Any] = {"document": document_object(stored)}

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import mimetypes
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import BLOCKED, CHAT_NOT_FOUND, bad_request, forbidden
+from .files import FileStore
 
 if TYPE_CHECKING:
     from .sim import SimUser
@@ -53,41 +53,6 @@ class Signal:
             return True
         except TimeoutError:
             return False
-
-
-@dataclass
-class StoredFile:
-    file_id: str
-    file_unique_id: str
-    data: bytes
-    file_name: str | None
-    mime_type: str | None
-    kind: str  # "document", "photo", "voice", "sticker"
-    number: int = 0
-
-    @property
-    def file_path(self) -> str:
-        ext = mimetypes.guess_extension(self.mime_type or "") or ""
-        if self.file_name and "." in self.file_name:
-            ext = "." + self.file_name.rsplit(".", 1)[1]
-        return f"{self.kind}s/file_{self.number}{ext}"
-
-
-class FileStore:
-    def __init__(self) -> None:
-        self.by_id: dict[str, StoredFile] = {}
-        self.by_path: dict[str, StoredFile] = {}
-        self._numbers = itertools.count(1)
-
-    def add(self, data: bytes, file_name: str | None, mime_type: str | None, kind: str) -> StoredFile:
-        n = next(self._numbers)
-        stored = StoredFile(f"LOCAL{kind[:3].upper()}{n:08d}AAQ", f"AQAD{n:06d}", data, file_name, mime_type, kind, n)
-        self.by_id[stored.file_id] = stored
-        self.by_path[stored.file_path] = stored
-        return stored
-
-    def get(self, file_id: str) -> StoredFile | None:
-        return self.by_id.get(file_id)
 
 
 @dataclass

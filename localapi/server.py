@@ -3,8 +3,8 @@
 Why: every test and demo runs the real python-telegram-bot stack over HTTP against this
 server instead of api.telegram.org. This module does the transport (routing, token check,
 parameter decoding, response shapes) and wraps each method call with injected faults and
-flood control; the methods themselves live in methods.py, the world in state.py and the
-simulated people in sim.py.
+flood control; the methods themselves live in methods.py and messages.py, the world in
+state.py and the simulated people in sim.py.
 """
 
 from __future__ import annotations
@@ -19,18 +19,19 @@ from typing import Any
 
 from aiohttp import web
 
-from . import errors
+from . import errors, messages, methods
 from .control import add_control_routes
 from .errors import ApiError, bad_request, forbidden, too_many_requests
 from .faults import Fault, FaultInjector, RateLimiter
-from .methods import lookup
 from .params import read_params
+from .registry import MethodTable
 from .sim import SimGroup, SimUser
 from .state import World
 from .webhook import Webhook
 
 log = logging.getLogger(__name__)
 MAX_BODY = 60 * 1024 * 1024  # Telegram accepts uploads up to 50 MB
+METHODS = MethodTable(methods.METHODS, messages.METHODS)
 
 
 class LocalBotApi:
@@ -56,6 +57,7 @@ class LocalBotApi:
         self.closing = False
         self._in_flight = 0
         self._last_activity = time.monotonic()
+        self._application: Any | None = None  # see attach_application
         self._runner: web.AppRunner | None = None
         self._closed: asyncio.Event | None = None
         self._user_ids = itertools.count(100_000_001)
@@ -172,26 +174,56 @@ class LocalBotApi:
     def unanswered_callback_queries(self) -> list[str]:
         return [cq for cq, p in self.world.callbacks.items() if not p.answer.done()]
 
+    def attach_application(self, application: Any | None) -> None:
+        """The bot runs in this process as a python-telegram-bot ``Application``.
+
+        ``settle`` then knows when the bot is done: every update delivered and its update queue
+        joined (each update it fetched fully handled), no request in flight; no quiet period of
+        real time. While that application is not running (a restart under test), ``settle`` falls
+        back to the quiet period. ``None`` detaches.
+        """
+        self._application = application
+
     async def settle(self, quiet: float = 0.2, timeout: float = 10) -> None:
-        """Wait until every update was delivered and the bot made no request for ``quiet`` s."""
+        """Wait until every update was delivered and handled and no request is in flight.
+
+        With an attached application (``attach_application``) that is known exactly; otherwise
+        the bot (another process, say) is taken to be done when it made no request for ``quiet`` s.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            now = time.monotonic()
-            last = max(self._last_activity, self.world.updates.last_change)
-            if not self.world.updates.pending and self._in_flight == 0 and now - last >= quiet:
-                return
-            if now >= deadline:
+            if not self.world.updates.pending and self._in_flight == 0:
+                handled = await self._application_handled_all(deadline)
+                if handled and not self.world.updates.pending and self._in_flight == 0:
+                    return
+                if handled is None and time.monotonic() - self._last_change() >= quiet:
+                    return
+            if time.monotonic() >= deadline:
                 raise TimeoutError(
                     f"server did not settle within {timeout}s: {len(self.world.updates.pending)} "
                     f"undelivered update(s), {self._in_flight} request(s) in flight")
             await asyncio.sleep(min(0.02, max(0.001, quiet / 5)))
+
+    async def _application_handled_all(self, deadline: float) -> bool | None:
+        """True once the attached bot handled all it fetched, None if it cannot tell, False if time is up."""
+        application = self._application
+        if application is None or not application.running:
+            return None
+        try:
+            await asyncio.wait_for(application.update_queue.join(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return False
+        return True
+
+    def _last_change(self) -> float:
+        return max(self._last_activity, self.world.updates.last_change)
 
     # ------------------------------------------------------------ HTTP
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return self._respond(request, name, {}, errors.UNAUTHORIZED)
-        found = lookup(name)
+        found = METHODS.lookup(name)
         if found is None:
             return self._respond(request, name, {}, errors.NOT_FOUND)
         name, fn = found

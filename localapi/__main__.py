@@ -1,4 +1,4 @@
-"""Run the local Bot API standalone: ``python -m bot.localapi --port 8081 --token 123456:LOCAL``.
+"""Run the local Bot API standalone: ``python -m localapi --port 8081 --token 123456:LOCAL``.
 
 Why: lets a ``binome run`` subprocess (or a person with a demo bot) talk to a local server,
 driven through the ``/_sim/`` HTTP routes. Runs until Ctrl-C.
@@ -16,7 +16,7 @@ from .server import LocalBotApi
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bot.localapi", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m localapi", description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8081)
     p.add_argument("--token", default="123456:LOCAL-TEST-TOKEN")

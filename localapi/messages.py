@@ -1,122 +1,32 @@
-"""The Bot API methods the project uses, with Telegram's validations and error messages.
+"""The Bot API methods that send, edit and delete messages, with Telegram's validations.
 
-Why: each method is a small function of ``(api, params, uploads)`` returning the ``result``
-or raising ``ApiError``; server.py does transport, faults and rate limits around them.
+Why: what the person sees is decided here (parse modes, keyboards, captions, media, edits), so
+these change together; each is a function of ``(api, params, uploads)`` like in methods.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import mimetypes
 import re
-import struct
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from . import errors
-from .errors import bad_request, forbidden
+from .errors import bad_request
+from .files import StoredFile, document_object, photo_sizes
 from .formatting import MAX_CAPTION, MAX_TEXT, render
 from .params import Upload
+from .registry import MethodTable
 from .state import BotMessage, ChatState, now
 
 if TYPE_CHECKING:
     from .server import LocalBotApi
 
-Method = Callable[["LocalBotApi", dict, dict], Awaitable[Any]]
-METHODS: dict[str, tuple[str, Method]] = {}  # lower-case name -> (canonical name, function)
+METHODS = MethodTable()
+method = METHODS.register
 
 CHAT_ACTIONS = {
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
     "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
 }
-SCOPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
-          "chat_administrators", "chat_member"}
-
-
-def method(name: str) -> Callable[[Method], Method]:
-    def register(fn: Method) -> Method:
-        METHODS[name.lower()] = (name, fn)
-        return fn
-    return register
-
-
-# ---------------------------------------------------------------- identity
-@method("getMe")
-async def get_me(api: LocalBotApi, p: dict, files: dict) -> dict:
-    return {**api.world.bot_user, "can_join_groups": True,
-            "can_read_all_group_messages": not api.group_privacy,
-            "supports_inline_queries": False, "can_connect_to_business": False,
-            "has_main_web_app": False}
-
-
-@method("logOut")
-async def log_out(api: LocalBotApi, p: dict, files: dict) -> bool:
-    return True
-
-
-@method("close")
-async def close(api: LocalBotApi, p: dict, files: dict) -> bool:
-    return True
-
-
-# ---------------------------------------------------------------- updates and webhooks
-@method("getUpdates")
-async def get_updates(api: LocalBotApi, p: dict, files: dict) -> list[dict]:
-    queue = api.world.updates
-    if api.webhook.url:
-        raise errors.WEBHOOK_CONFLICT
-    if p.get("allowed_updates") is not None:
-        queue.set_allowed(p["allowed_updates"])
-    if p.get("offset"):
-        queue.confirm(p["offset"])
-    limit = min(100, max(1, p.get("limit") or 100))
-    timeout = max(0, p.get("timeout") or 0)
-    api.poll_generation += 1
-    generation = api.poll_generation
-    queue.signal.fire()  # an older long poll is terminated by this one
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if generation != api.poll_generation:
-            raise errors.POLL_CONFLICT
-        if queue.pending or api.closing or api.webhook.url:
-            return queue.pending[:limit]
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
-            return []
-        await queue.signal.wait(remaining)
-
-
-@method("setWebhook")
-async def set_webhook(api: LocalBotApi, p: dict, files: dict) -> bool:
-    url = p.get("url") or ""
-    if not url:
-        await api.webhook.delete(bool(p.get("drop_pending_updates")))
-        return True
-    m = re.match(r"https?://([^/:]+)", url)
-    if not m:
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    if m.group(1) not in ("127.0.0.1", "localhost"):
-        # The local server never leaves the machine.
-        raise bad_request("bad webhook: Failed to resolve host: Name or service not known")
-    secret = p.get("secret_token")
-    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
-        raise bad_request("secret token contains unallowed characters")
-    if p.get("allowed_updates") is not None:
-        api.world.updates.set_allowed(p["allowed_updates"])
-    if p.get("drop_pending_updates"):
-        api.world.updates.drop_all()
-    api.webhook.set(url, secret, p.get("allowed_updates"), p.get("max_connections") or 40)
-    return True
-
-
-@method("deleteWebhook")
-async def delete_webhook(api: LocalBotApi, p: dict, files: dict) -> bool:
-    await api.webhook.delete(bool(p.get("drop_pending_updates")))
-    return True
-
-
-@method("getWebhookInfo")
-async def get_webhook_info(api: LocalBotApi, p: dict, files: dict) -> dict:
-    return api.webhook.info()
 
 
 # ---------------------------------------------------------------- sending
@@ -181,9 +91,8 @@ def _store(api: LocalBotApi, chat: ChatState, bm: BotMessage) -> dict:
     return api.world.message_json(bm)
 
 
-@method("sendMessage")
-async def send_message(api: LocalBotApi, p: dict, files: dict) -> dict:
-    chat = api.world.writable_chat(p.get("chat_id"))
+def _checked_text(p: dict) -> tuple[str, list]:
+    """The text and its entities, refused as Telegram does when empty or over 4096 characters."""
     raw = p.get("text")
     if raw is None or not str(raw).strip():
         raise bad_request("message text is empty")
@@ -192,6 +101,14 @@ async def send_message(api: LocalBotApi, p: dict, files: dict) -> dict:
         raise bad_request("message text is empty")
     if len(text) > MAX_TEXT:
         raise bad_request("message is too long")
+    return text, entities
+
+
+@method("sendMessage")
+async def send_message(api: LocalBotApi, p: dict, files: dict) -> dict:
+    chat = api.world.writable_chat(p.get("chat_id"))
+    raw = p.get("text")
+    text, entities = _checked_text(p)
     markup = validate_markup(p.get("reply_markup"))
     reply_to = _reply_target(api, chat, p)
     preview = p.get("link_preview_options")
@@ -204,7 +121,7 @@ async def send_message(api: LocalBotApi, p: dict, files: dict) -> dict:
     return _store(api, chat, bm)
 
 
-def _upload(api: LocalBotApi, p: dict, files: dict[str, Upload], field: str, kind: str):
+def _upload(api: LocalBotApi, p: dict, files: dict[str, Upload], field: str, kind: str) -> StoredFile:
     value = p.get(field)
     upload = files.get(field)
     if upload is None and isinstance(value, str) and value.startswith("attach://"):
@@ -236,24 +153,6 @@ def _caption(p: dict) -> tuple[str | None, list[dict]]:
     if len(text) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     return text, entities
-
-
-def _image_size(data: bytes) -> tuple[int, int]:
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    return 320, 320
-
-
-def document_object(stored) -> dict:
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_name": stored.file_name, "mime_type": stored.mime_type,
-            "file_size": len(stored.data)}
-
-
-def photo_sizes(stored) -> list[dict]:
-    width, height = _image_size(stored.data)
-    return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-             "width": width, "height": height, "file_size": len(stored.data)}]
 
 
 async def _send_media(api: LocalBotApi, p: dict, files: dict, kind: str) -> dict:
@@ -341,13 +240,7 @@ async def edit_message_text(api: LocalBotApi, p: dict, files: dict) -> dict:
     if bm.kind != "text":
         raise bad_request("there is no text in the message to edit")
     raw = p.get("text")
-    if raw is None or not str(raw).strip():
-        raise bad_request("message text is empty")
-    text, entities = render(str(raw), p.get("parse_mode"), p.get("entities"))
-    if not text:
-        raise bad_request("message text is empty")
-    if len(text) > MAX_TEXT:
-        raise bad_request("message is too long")
+    text, entities = _checked_text(p)
     markup = validate_markup(p.get("reply_markup"), inline_only=True)
     return _apply_edit(api, bm, text, entities, markup, str(raw), p.get("parse_mode"))
 
@@ -386,97 +279,4 @@ async def delete_message(api: LocalBotApi, p: dict, files: dict) -> bool:
     raise bad_request("message to delete not found")
 
 
-# ---------------------------------------------------------------- callbacks
-@method("answerCallbackQuery")
-async def answer_callback_query(api: LocalBotApi, p: dict, files: dict) -> bool:
-    pending = api.world.callbacks.get(str(p.get("callback_query_id") or ""))
-    if pending is None or pending.answer.done():
-        raise bad_request("query is too old and response timeout expired or query ID is invalid")
-    text = p.get("text")
-    if text and len(str(text)) > 200:
-        raise bad_request("MESSAGE_TOO_LONG")
-    pending.answer.set_result({"text": text, "show_alert": bool(p.get("show_alert")),
-                               "url": p.get("url"), "cache_time": p.get("cache_time")})
-    return True
-
-
-# ---------------------------------------------------------------- commands
-def _command_key(api: LocalBotApi, p: dict) -> tuple[str, str]:
-    scope = p.get("scope")
-    if scope is not None and (not isinstance(scope, dict) or scope.get("type") not in SCOPES):
-        raise bad_request("wrong parameter scope")
-    if isinstance(scope, dict) and scope.get("type") in ("chat", "chat_administrators", "chat_member"):
-        api.world.chat(scope.get("chat_id"))
-    language = p.get("language_code") or ""
-    if language and not re.fullmatch(r"[a-z]{2}", language):
-        raise bad_request("invalid language code specified")
-    return api.world.commands_key(scope, language)
-
-
-@method("setMyCommands")
-async def set_my_commands(api: LocalBotApi, p: dict, files: dict) -> bool:
-    commands = p.get("commands")
-    if not isinstance(commands, list):
-        raise bad_request("parameter \"commands\" is required" if commands is None
-                          else "can't parse commands JSON object")
-    if len(commands) > 100:
-        raise bad_request("too many commands")
-    clean = []
-    for cmd in commands:
-        if not isinstance(cmd, dict) or not re.fullmatch(r"[a-z0-9_]{1,32}", str(cmd.get("command", ""))):
-            raise bad_request("BOT_COMMAND_INVALID")
-        if not 1 <= len(str(cmd.get("description", "")).strip()) <= 256:
-            raise bad_request("command description is empty" if not cmd.get("description")
-                              else "BOT_COMMAND_DESCRIPTION_INVALID")
-        clean.append({"command": cmd["command"], "description": cmd["description"]})
-    key = _command_key(api, p)
-    if clean:
-        api.world.commands[key] = clean
-    else:
-        api.world.commands.pop(key, None)
-    return True
-
-
-@method("getMyCommands")
-async def get_my_commands(api: LocalBotApi, p: dict, files: dict) -> list[dict]:
-    return list(api.world.commands.get(_command_key(api, p), []))
-
-
-@method("deleteMyCommands")
-async def delete_my_commands(api: LocalBotApi, p: dict, files: dict) -> bool:
-    api.world.commands.pop(_command_key(api, p), None)
-    return True
-
-
-# ---------------------------------------------------------------- chats
-@method("getChat")
-async def get_chat(api: LocalBotApi, p: dict, files: dict) -> dict:
-    chat = api.world.chat(p.get("chat_id"))
-    return {**chat.chat, "accent_color_id": 0, "max_reaction_count": 11,
-            "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                    "unique_gifts": False, "premium_subscription": False,
-                                    "gifts_from_channels": False}}
-
-
-@method("leaveChat")
-async def leave_chat(api: LocalBotApi, p: dict, files: dict) -> bool:
-    chat = api.world.chat(p.get("chat_id"))
-    if not chat.is_group:
-        raise bad_request("chat member status can't be changed in private chats")
-    if not chat.bot_member:
-        raise forbidden(f"bot is not a member of the {chat.chat['type']} chat")
-    chat.bot_member = False
-    api.world.left_chats.append(chat.id)
-    api.world.updates.push("my_chat_member", {
-        "chat": chat.chat, "from": api.world.bot_user, "date": now(),
-        "old_chat_member": {"user": api.world.bot_user, "status": "member"},
-        "new_chat_member": {"user": api.world.bot_user, "status": "left"},
-    })
-    return True
-
-
-def lookup(name: str) -> tuple[str, Method] | None:
-    return METHODS.get(name.lower())
-
-
-__all__ = ["METHODS", "lookup", "validate_markup"]
+__all__ = ["METHODS", "validate_markup"]
