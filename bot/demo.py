@@ -14,10 +14,10 @@ from pathlib import Path
 
 from bot.app import build_application, running, tick
 from bot.clock import ManualClock, SystemClock
-from bot.i18n import load_all
-from bot.localapi import LocalBotApi
+from bot.i18n import available_languages, load_all
 from bot.services import Services
 from bot.settings import Settings
+from localapi import LocalBotApi
 from storage.db import make_engine, session_scope, upgrade
 from storage.importer import import_participants
 from storage.invite_links import invitation_lines
@@ -85,7 +85,8 @@ async def run_demo(settings: Settings, database: str | None = None, write: Calla
         with session_scope(engine) as session:
             programme = create_programme(session=session, name="MentorYou Bruxelles (démo)", now=clock.now(),
                                          timezone="Europe/Brussels", language="fr")
-            report = import_participants(session=session, programme=programme, data=DEMO_CSV, now=clock.now())
+            report = import_participants(session=session, programme=programme, data=DEMO_CSV, now=clock.now(),
+                                         languages=available_languages())
             out.said("binome import", f"{report.participants_created} participants, "
                                       f"{report.binomes_created} binômes")
             links = {line.name: line.link for line in invitation_lines(

@@ -1,4 +1,4 @@
-"""The CSV import of participants and binômes (storage/importer.py)."""
+"""The CSV import of participants and binômes (storage/importer/) and its report (bot/import_report.py)."""
 from __future__ import annotations
 
 import re
@@ -11,10 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
-from bot.i18n import Translator
+from bot import import_report
+from bot.i18n import Translator, available_languages
+from bot.import_report import render_problem, render_report
 from storage import importer
 from storage.db import make_engine, upgrade
-from storage.importer import ImportProblem, ImportReport, import_participants, make_import_key
+from storage.importer import ImportProblem, ImportReport, Problem, import_participants, make_import_key, writing
 from storage.models import AuditLog, Binome, BinomeStatus, Participant, ParticipantStatus, Programme, Role
 from storage.programmes import create_programme
 
@@ -48,7 +50,8 @@ def programme(session) -> Programme:
 def run(session, programme, data: bytes | str, *, now: datetime = NOW) -> ImportReport:
     if isinstance(data, str):
         data = data.encode("utf-8")
-    return import_participants(session=session, programme=programme, data=data, now=now)
+    return import_participants(session=session, programme=programme, data=data, now=now,
+                               languages=available_languages())
 
 
 def counts(session) -> dict[str, int]:
@@ -66,8 +69,8 @@ def binomes(session) -> dict[str, Binome]:
     return {b.label: b for b in session.exec(select(Binome))}
 
 
-def templates(problems: list[ImportProblem]) -> list[tuple[int | None, str]]:
-    return sorted(((p.row, p.template) for p in problems), key=lambda t: (t[0] or 0, t[1]))
+def codes(problems: list[ImportProblem]) -> list[tuple[int | None, Problem]]:
+    return sorted(((p.row, p.code) for p in problems), key=lambda t: (t[0] or 0, t[1]))
 
 
 # --- well-formed files ----------------------------------------------------------------------
@@ -77,7 +80,7 @@ def test_comma_utf8_file(session, programme):
     report = run(session, programme, (DATA / "comma_utf8.csv").read_bytes())
     session.commit()
 
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     assert report.delimiter == ","
     assert report.encoding == "utf-8"
     assert (report.participants_created, report.binomes_created) == (4, 2)
@@ -105,7 +108,7 @@ def test_french_excel_file_with_bom_and_accents(session, programme):
     report = run(session, programme, (DATA / "excel_fr_bom.csv").read_bytes())
     session.commit()
 
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     assert report.delimiter == ";"
     assert report.encoding == "utf-8"
     assert (report.participants_created, report.binomes_created) == (5, 2)
@@ -124,18 +127,18 @@ def test_french_excel_file_with_bom_and_accents(session, programme):
     assert found["Maëlle"].import_key == "|coordinator|maelle|benoit"
     assert binomes(session)["B2"].started_on == date(2025, 10, 1)
     assert binomes(session)["B2"].planned_end_on == date(2026, 4, 1)
-    assert [p.template for p in report.warnings] == [importer.MSG_LANGUAGE_WITHOUT_CATALOG]
-    assert "«nl»" in report.warnings[0].render(EN)
-    assert "row 4" in report.warnings[0].render(EN)
+    assert [p.code for p in report.warnings] == [Problem.LANGUAGE_WITHOUT_CATALOG]
+    assert "«nl»" in render_problem(report.warnings[0], EN)
+    assert "row 4" in render_problem(report.warnings[0], EN)
 
 
 def test_cp1252_file_reads_like_the_utf8_one(session, programme):
     report = run(session, programme, (DATA / "excel_fr_cp1252.csv").read_bytes())
     session.commit()
 
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     assert report.encoding == "cp1252"
-    assert importer.MSG_READ_AS_CP1252 in [p.template for p in report.warnings]
+    assert Problem.READ_AS_CP1252 in [p.code for p in report.warnings]
     assert set(people(session)) == {"François", "Zoé", "Hélène", "Jérôme", "Maëlle"}
     # Same people as the UTF-8 file: importing that one afterwards changes nothing.
     again = run(session, programme, (DATA / "excel_fr_bom.csv").read_bytes())
@@ -146,7 +149,7 @@ def test_cp1252_file_reads_like_the_utf8_one(session, programme):
 def test_tab_separated_utf16_file(session, programme):
     text = "binome\trole\tprenom\tnom\nT1\tmentor\tÉlise\tAubé\nT1\tjeune\tNoé\tRoy\n"
     report = run(session, programme, b"\xff\xfe" + text.encode("utf-16-le"))
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     assert report.delimiter == "\t"
     assert report.participants_created == 2
 
@@ -168,14 +171,14 @@ def test_reimport_creates_nothing_twice(session, programme):
     assert after["Binome"] == before["Binome"] == 2
     assert after["AuditLog"] == before["AuditLog"] + 1  # one entry per import, even when nothing changed
     assert "0 participants created, 0 updated, 5 unchanged; 0 pairs created, 2 pairs unchanged." \
-        in second.render(EN)
+        in render_report(second, EN)
 
 
 def test_reimport_matches_people_despite_case_accents_and_spaces(session, programme):
     run(session, programme, "binome;role;prenom;nom\nB1;mentor;Zoé;Le  Gall\nB1;mentee;Anaïs;Roy\n")
     session.commit()
     report = run(session, programme, "binome;role;prenom;nom\nb1;MENTOR; zoe ;le gall\nB1;mentoree;ANAIS;ROY\n")
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     assert report.participants_created == 0
     assert report.binomes_unchanged == 1
     # Displayed names follow the latest file.
@@ -201,7 +204,7 @@ def test_partial_reimport_of_an_existing_pair(session, programme):
     run(session, programme, "binome;role;prenom;nom\nB1;mentor;Marc;Durand\nB1;mentee;Inès;Roux\n")
     session.commit()
     report = run(session, programme, "binome;role;prenom;nom\nB1;mentee;Inès;Roux\n")
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     assert (report.participants_unchanged, report.binomes_unchanged, report.binomes_created) == (1, 1, 0)
 
 
@@ -222,22 +225,22 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(session, programme):
     report = run(session, programme, (DATA / "bad_rows.csv").read_bytes())
 
     assert not report.ok
-    assert templates(report.errors) == templates([
-        ImportProblem(4, importer.MSG_UNKNOWN_ROLE),
-        ImportProblem(5, importer.MSG_NO_MENTEE),
-        ImportProblem(6, importer.MSG_TWO_MENTORS),
-        ImportProblem(7, importer.MSG_NO_MENTEE),
-        ImportProblem(8, importer.MSG_MISSING_FIRST_NAME),
-        ImportProblem(9, importer.MSG_BAD_DATE),
-        ImportProblem(10, importer.MSG_BAD_EMAIL),
-        ImportProblem(11, importer.MSG_COLUMN_COUNT),
-        ImportProblem(12, importer.MSG_DUPLICATE_ROW),
+    assert codes(report.errors) == codes([
+        ImportProblem(4, Problem.UNKNOWN_ROLE),
+        ImportProblem(5, Problem.NO_MENTEE),
+        ImportProblem(6, Problem.TWO_MENTORS),
+        ImportProblem(7, Problem.NO_MENTEE),
+        ImportProblem(8, Problem.MISSING_FIRST_NAME),
+        ImportProblem(9, Problem.BAD_DATE),
+        ImportProblem(10, Problem.BAD_EMAIL),
+        ImportProblem(11, Problem.COLUMN_COUNT),
+        ImportProblem(12, Problem.DUPLICATE_ROW),
     ])
     assert report.participants_created == report.binomes_created == 0
     session.commit()
     assert counts(session) == before
 
-    text = report.render(EN)
+    text = render_report(report, EN)
     assert "Row 4: unknown role «tutrice2» (accepted: mentoré" in text
     assert "Row 6: pair «B3» has more than one mentor (rows 5, 6)." in text
     assert "Row 9: the start date «31/02/2025» is not a date" in text
@@ -270,8 +273,8 @@ def test_caller_rollback_undoes_a_successful_import(engine, programme):
 
 def test_missing_required_columns(session, programme):
     report = run(session, programme, "binome;prénom;courriel\nB1;Marc;marc@example.fr\n")
-    assert [(p.row, p.template) for p in report.errors] == [(None, importer.MSG_MISSING_COLUMNS)]
-    text = report.errors[0].render(EN)
+    assert [(p.row, p.code) for p in report.errors] == [(None, Problem.MISSING_COLUMNS)]
+    text = render_problem(report.errors[0], EN)
     assert "«rôle» (role)" in text
     assert "«nom» (" in text and "last name" in text
     assert "binôme" not in text.split(":", 1)[1].split("«rôle»")[0]  # present columns are not listed
@@ -281,25 +284,25 @@ def test_unknown_columns_are_ignored_with_a_warning(session, programme):
     report = run(session, programme, "binome;role;prenom;nom;Remarques;Ville\n"
                                      "B1;mentor;A;B;x;y\nB1;mentee;C;D;;\n")
     assert report.ok
-    assert [p.template for p in report.warnings] == [importer.MSG_IGNORED_COLUMNS]
-    assert "«Remarques», «Ville»" in report.warnings[0].render(EN)
+    assert [p.code for p in report.warnings] == [Problem.IGNORED_COLUMNS]
+    assert "«Remarques», «Ville»" in render_problem(report.warnings[0], EN)
 
 
 def test_same_column_twice_is_an_error(session, programme):
     report = run(session, programme, "binome;role;prénom;first name;nom\nB1;mentor;A;A;B\n")
-    assert [p.template for p in report.errors] == [importer.MSG_DUPLICATE_COLUMN]
+    assert [p.code for p in report.errors] == [Problem.DUPLICATE_COLUMN]
 
 
 @pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\r\n\r\n", b" ; ; \r\n"])
 def test_empty_file(session, programme, data):
     report = run(session, programme, data)
-    assert [(p.row, p.template) for p in report.errors] == [(None, importer.MSG_EMPTY_FILE)]
-    assert "save your spreadsheet as csv" in report.render(EN).lower()
+    assert [(p.row, p.code) for p in report.errors] == [(None, Problem.EMPTY_FILE)]
+    assert "save your spreadsheet as csv" in render_report(report, EN).lower()
 
 
 def test_header_only(session, programme):
     report = run(session, programme, "binome;role;prenom;nom\n")
-    assert [p.template for p in report.errors] == [importer.MSG_NO_ROWS]
+    assert [p.code for p in report.errors] == [Problem.NO_ROWS]
 
 
 @pytest.mark.parametrize(("data", "kind"), [
@@ -309,19 +312,19 @@ def test_header_only(session, programme):
 ])
 def test_spreadsheet_file_instead_of_csv(session, programme, data, kind):
     report = run(session, programme, data)
-    assert [p.template for p in report.errors] == [importer.MSG_SPREADSHEET_FILE]
-    text = report.render(EN)
+    assert [p.code for p in report.errors] == [Problem.SPREADSHEET_FILE]
+    text = render_report(report, EN)
     assert kind in text and "CSV UTF-8" in text
 
 
 def test_other_binary_file(session, programme):
     report = run(session, programme, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert [p.template for p in report.errors] == [importer.MSG_BINARY_FILE]
+    assert [p.code for p in report.errors] == [Problem.BINARY_FILE]
 
 
 def test_file_without_header_line(session, programme):
     report = run(session, programme, "B1;mentor;Marc;Durand\nB1;mentee;Inès;Roux\n")
-    assert [p.template for p in report.errors] == [importer.MSG_NO_HEADER]
+    assert [p.code for p in report.errors] == [Problem.NO_HEADER]
 
 
 def test_changing_the_mentor_of_an_existing_pair_is_refused(session, programme):
@@ -330,8 +333,8 @@ def test_changing_the_mentor_of_an_existing_pair_is_refused(session, programme):
     before = counts(session)
     report = run(session, programme, "binome;role;prenom;nom\nB1;mentor;Paul;Blanc\nB1;mentee;Inès;Roux\n"
                                      "B2;mentor;Léo;Vidal\nB2;mentee;Ana;Sanz\n")
-    assert [(p.row, p.template) for p in report.errors] == [(2, importer.MSG_OTHER_MENTOR)]
-    assert "pair «B1» already exists with another mentor" in report.render(EN)
+    assert [(p.row, p.code) for p in report.errors] == [(2, Problem.OTHER_MENTOR)]
+    assert "pair «B1» already exists with another mentor" in render_report(report, EN)
     session.commit()
     assert counts(session) == before  # B2, although correct, was not imported either
 
@@ -340,7 +343,7 @@ def test_a_third_person_in_an_existing_pair_is_refused(session, programme):
     run(session, programme, "binome;role;prenom;nom\nB1;mentor;Marc;Durand\nB1;mentee;Inès;Roux\n")
     session.commit()
     report = run(session, programme, "binome;role;prenom;nom\nB1;mentee;Zoé;Roux\n")
-    assert [(p.row, p.template) for p in report.errors] == [(2, importer.MSG_OTHER_MENTEE)]
+    assert [(p.row, p.code) for p in report.errors] == [(2, Problem.OTHER_MENTEE)]
 
 
 # --- rows, roles, values ----------------------------------------------------------------------
@@ -351,16 +354,16 @@ def test_coordinator_rows(session, programme):
                                      ";Coordinateur;Paul;Morel;\n"
                                      ";référente;Inès;Klein;01/09/2025\n"
                                      "B1;mentor;Marc;Durand;\nB1;filleule;Léa;Petit;\n")
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     assert report.participants_created == 4
     found = people(session)
     assert found["Paul"].role == found["Inès"].role == Role.COORDINATOR
-    assert [p.template for p in report.warnings] == [importer.MSG_START_DATE_IGNORED]
+    assert [p.code for p in report.warnings] == [Problem.START_DATE_IGNORED]
 
 
 def test_coordinator_with_a_pair_and_mentor_without_one(session, programme):
     report = run(session, programme, "binome;role;prenom;nom\nB1;coordinatrice;Inès;Klein\n;mentor;Marc;Durand\n")
-    assert templates(report.errors) == [(2, importer.MSG_COORDINATOR_WITH_PAIR), (3, importer.MSG_MISSING_PAIR)]
+    assert codes(report.errors) == [(2, Problem.COORDINATOR_WITH_PAIR), (3, Problem.MISSING_PAIR)]
 
 
 @pytest.mark.parametrize(("value", "role"), [
@@ -382,10 +385,10 @@ def test_ambiguous_mentore_is_read_from_the_other_person(session, programme):
     report = run(session, programme, "binome;role;prenom;nom\n"
                                      "B1;mentor;Marc;Durand\nB1;mentore;Léa;Petit\n"  # Léa: the mentee
                                      "B2;mentore;Julie;Roy\nB2;mentee;Tom;Roy\n")  # Julie: the mentor
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     found = people(session)
     assert (found["Léa"].role, found["Julie"].role) == (Role.MENTEE, Role.MENTOR)
-    rendered = [p.render(EN) for p in report.warnings]
+    rendered = [render_problem(p, EN) for p in report.warnings]
     assert "«mentore» was read as mentee (row 3) because the other person of the pair is the mentor." \
         in rendered[0]
     assert "«mentore» was read as mentor (row 4) because the other person of the pair is the mentee." \
@@ -394,17 +397,17 @@ def test_ambiguous_mentore_is_read_from_the_other_person(session, programme):
 
 def test_ambiguous_mentore_without_context_is_an_error(session, programme):
     report = run(session, programme, "binome;role;prenom;nom\nB1;mentore;Léa;Petit\nB1;mentore;Marc;Durand\n")
-    assert templates(report.errors) == [(2, importer.MSG_AMBIGUOUS_ROLE), (3, importer.MSG_AMBIGUOUS_ROLE)]
+    assert codes(report.errors) == [(2, Problem.AMBIGUOUS_ROLE), (3, Problem.AMBIGUOUS_ROLE)]
 
 
 def test_unknown_language_warning_and_language_names(session, programme):
     report = run(session, programme, "binome;role;prenom;nom;langue\n"
                                      "B1;mentor;A;A;Nederlands\nB1;mentee;B;B;ar\n"
                                      "B2;mentor;C;C;English\nB2;mentee;D;D;FR-be\n")
-    assert report.ok, report.render(EN)
+    assert report.ok, render_report(report, EN)
     found = people(session)
     assert [found[n].language for n in "ABCD"] == ["nl", "ar", "en", "fr"]
-    rendered = sorted(p.render(EN) for p in report.warnings)
+    rendered = sorted(render_problem(p, EN) for p in report.warnings)
     assert len(rendered) == 2
     assert "«ar» yet (row 3)" in rendered[0] and "«fr»" in rendered[0]
     assert "«nl» yet (row 2)" in rendered[1]
@@ -412,14 +415,14 @@ def test_unknown_language_warning_and_language_names(session, programme):
 
 def test_unreadable_language_is_an_error(session, programme):
     report = run(session, programme, "binome;role;prenom;nom;langue\nB1;mentor;A;A;martien\nB1;mentee;B;B;xx\n")
-    assert [(p.row, p.template) for p in report.errors] == [
-        (2, importer.MSG_UNKNOWN_LANGUAGE), (3, importer.MSG_UNKNOWN_LANGUAGE)]
+    assert [(p.row, p.code) for p in report.errors] == [
+        (2, Problem.UNKNOWN_LANGUAGE), (3, Problem.UNKNOWN_LANGUAGE)]
 
 
 def test_timezone_is_validated_and_normalised(session, programme):
     report = run(session, programme, "binome;role;prenom;nom;fuseau\n"
                                      "B1;mentor;A;A;europe/brussels\nB1;mentee;B;B;Mars/Olympus\n")
-    assert [(p.row, p.template) for p in report.errors] == [(3, importer.MSG_BAD_TIMEZONE)]
+    assert [(p.row, p.code) for p in report.errors] == [(3, Problem.BAD_TIMEZONE)]
     assert importer.parse_timezone("europe/brussels") == "Europe/Brussels"
     assert importer.parse_timezone("America/New York") == "America/New_York"
     assert importer.parse_timezone("../../etc/passwd") is None
@@ -441,13 +444,13 @@ def test_phone_email_and_length_checks(session, programme):
                                      "B1;mentee;Inès;Roux;appelle-moi;ines@@x\n"
                                      "B2;mentor;Luc;Vert;+32 (0)470 12.34.56;luc.vert@example.be\n"
                                      "B2;mentee;Eva;Brun;;eva@localhost\n")
-    assert templates(report.errors) == templates([
-        ImportProblem(2, importer.MSG_TOO_LONG), ImportProblem(2, importer.MSG_PHONE_AS_NUMBER),
-        ImportProblem(3, importer.MSG_BAD_PHONE), ImportProblem(3, importer.MSG_BAD_EMAIL),
-        ImportProblem(5, importer.MSG_BAD_EMAIL),
+    assert codes(report.errors) == codes([
+        ImportProblem(2, Problem.TOO_LONG), ImportProblem(2, Problem.PHONE_AS_NUMBER),
+        ImportProblem(3, Problem.BAD_PHONE), ImportProblem(3, Problem.BAD_EMAIL),
+        ImportProblem(5, Problem.BAD_EMAIL),
     ])
-    too_long = next(p for p in report.errors if p.template == importer.MSG_TOO_LONG)
-    assert too_long.render(EN) == "«prenom» is too long (81 characters, at most 80)."
+    too_long = next(p for p in report.errors if p.code == Problem.TOO_LONG)
+    assert render_problem(too_long, EN) == "«prenom» is too long (81 characters, at most 80)."
 
 
 def test_whitespace_is_collapsed(session, programme):
@@ -463,14 +466,14 @@ def test_whitespace_is_collapsed(session, programme):
 def test_two_start_dates_in_one_pair(session, programme):
     report = run(session, programme, "binome;role;prenom;nom;debut\n"
                                      "B1;mentor;A;A;01/09/2025\nB1;mentee;B;B;02/09/2025\n")
-    assert [(p.row, p.template) for p in report.errors] == [(3, importer.MSG_DIFFERENT_DATES)]
+    assert [(p.row, p.code) for p in report.errors] == [(3, Problem.DIFFERENT_DATES)]
 
 
 def test_quoted_cells_with_newlines_keep_spreadsheet_row_numbers(session, programme):
     data = ('binome;role;prenom;nom;entreprise\n'
             'B1;mentor;A;A;"Ligne 1\nLigne 2"\nB1;mentee;B;B;\nB2;tutrice2;C;C;\n')
     report = run(session, programme, data)
-    assert [(p.row, p.template) for p in report.errors] == [(4, importer.MSG_UNKNOWN_ROLE)]
+    assert [(p.row, p.code) for p in report.errors] == [(4, Problem.UNKNOWN_ROLE)]
 
 
 def test_declined_participant_is_not_updated(session, programme):
@@ -483,7 +486,7 @@ def test_declined_participant_is_not_updated(session, programme):
                                      "B1;mentor;A;A;0699999999\nB1;mentee;B;B;\n")
     assert report.ok
     assert people(session)["A"].phone == "0612345678"
-    assert [p.template for p in report.warnings] == [importer.MSG_DECLINED_NOT_UPDATED]
+    assert [p.code for p in report.warnings] == [Problem.DECLINED_NOT_UPDATED]
 
 
 # --- audit, report, messages ------------------------------------------------------------------
@@ -519,7 +522,7 @@ def test_reports_render(session, programme, translator, summary, row):
     ok = run(session, programme, (DATA / "excel_fr_bom.csv").read_bytes())
     other = create_programme(session=session, name="Other", now=NOW)
     bad = run(session, other, (DATA / "bad_rows.csv").read_bytes())
-    ok_text, bad_text = ok.render(translator), bad.render(translator)
+    ok_text, bad_text = render_report(ok, translator), render_report(bad, translator)
     assert ok_text.splitlines()[-1] == summary
     assert "{" not in ok_text and "{" not in bad_text
     assert len([line for line in bad_text.splitlines() if line.strip().startswith(row)]) == 9
@@ -527,19 +530,23 @@ def test_reports_render(session, programme, translator, summary, row):
 
 def test_singular_counts_in_summary():
     report = ImportReport(participants_created=1, participants_updated=1, binomes_created=1, binomes_unchanged=1)
-    assert report.render(EN).splitlines()[-1] == \
+    assert render_report(report, EN).splitlines()[-1] == \
         "1 participant created, 1 updated, 0 unchanged; 1 pair created, 1 pair unchanged."
 
 
 def test_every_template_formats_with_named_placeholders():
-    assert len(importer.TEMPLATES) >= 40
-    for template in importer.TEMPLATES:
+    assert len(import_report.TEMPLATES) >= 40
+    for template in import_report.TEMPLATES:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
         assert all(fields) and all(name.isidentifier() for name in fields), template
 
 
+def test_every_problem_has_a_text():
+    assert set(import_report.PROBLEM_TEXTS) == set(Problem)
+
+
 def test_templates_are_not_formatted_inside_N_():
-    source = Path(importer.__file__).read_text(encoding="utf-8")
+    source = Path(import_report.__file__).read_text(encoding="utf-8")
     assert not re.search(r"N_\(\s*f[\"']", source)
     assert not re.search(r"N_\([^)]*\)\s*\.format", source)
 
@@ -577,13 +584,13 @@ def _write_with_a_conflict(original):
 
 @pytest.mark.parametrize("caller_wrote_first", [True, False])
 def test_database_failure_rolls_back_the_import_only(engine, programme, monkeypatch, caller_wrote_first):
-    monkeypatch.setattr(importer, "_write", _write_with_a_conflict(importer._write))
+    monkeypatch.setattr(writing, "_write", _write_with_a_conflict(writing._write))
     with Session(engine, expire_on_commit=False) as session:
         target = session.get(Programme, programme.id)
         if caller_wrote_first:  # a transaction is open: the import runs in a SAVEPOINT
             create_programme(session=session, name="Kept", now=NOW)
         report = run(session, target, (DATA / "comma_utf8.csv").read_bytes())
-        assert [p.template for p in report.errors] == [importer.MSG_DATABASE_CHANGED]
+        assert [p.code for p in report.errors] == [Problem.DATABASE_CHANGED]
         assert report.participants_created == 0
         session.commit()  # the session is still usable
     with Session(engine) as check:
