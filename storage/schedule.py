@@ -23,6 +23,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from icalendar import Alarm, Calendar, Event
+
 __all__ = [
     "DEFAULT_QUIET", "DAY_BEFORE_MIN_LEAD", "SHORT_MIN_GAP_AFTER_DAY_BEFORE", "ReminderPlan", "local_instant",
     "in_quiet_hours", "out_of_quiet_hours", "reminder_times", "meeting_interval", "nudge_due", "next_occurrence",
@@ -310,39 +312,19 @@ def next_occurrence(*, weekday: int, at: time, every_weeks: int, anchor: date, t
 # --- calendar file ------------------------------------------------------------------------------------------
 
 ICS_PRODID = "-//Binome//Binome//FR"
-ICS_LINE_OCTETS = 75
+ALARM_BEFORE = timedelta(hours=1)
 
 
 def _ics_text(value: str) -> str:
-    """RFC 5545 TEXT: escape backslash, semicolon, comma; newlines become the two characters \\n;
-    other control characters (not allowed in TEXT) are dropped, tab is kept."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-    return "".join(c for c in value if c == "\t" or not (ord(c) < 0x20 or ord(c) == 0x7F))
-
-
-def _ics_time(moment: datetime) -> str:
-    return moment.astimezone(_UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> bytes:
-    """Fold one content line into physical lines of at most 75 octets (the leading space of a
-    continuation counts), never inside a UTF-8 sequence; joined by CRLF."""
-    pieces: list[bytes] = []
-    current = b""
-    for char in line:
-        encoded = char.encode("utf-8")
-        if len(current) + len(encoded) > ICS_LINE_OCTETS:
-            pieces.append(current)
-            current = b" "
-        current += encoded
-    pieces.append(current)
-    return b"\r\n".join(pieces)
+    """Drop the control characters RFC 5545 TEXT does not allow (tab and line breaks are kept: icalendar
+    writes line breaks as \\n); icalendar does the escaping and the folding."""
+    return "".join(c for c in value if c in "\t\n\r" or not (ord(c) < 0x20 or ord(c) == 0x7F))
 
 
 def meeting_ics(*, uid: str, starts_at: datetime, duration: timedelta, summary: str, location: str | None,
                 description: str | None, sequence: int = 0, cancelled: bool = False, now: datetime) -> bytes:
-    """One meeting as an RFC 5545 calendar file (UTF-8 bytes, CRLF line endings, lines folded at 75 octets).
+    """One meeting as an RFC 5545 calendar file (UTF-8 bytes, CRLF line endings, lines folded at 75 octets),
+    written by `icalendar`.
 
     VCALENDAR (VERSION 2.0, PRODID -//Binome//Binome//FR, CALSCALE GREGORIAN, METHOD PUBLISH) with
     one VEVENT: UID, DTSTAMP (`now`), DTSTART/DTEND in UTC "Z" form (phones show them in their own
@@ -358,32 +340,28 @@ def meeting_ics(*, uid: str, starts_at: datetime, duration: timedelta, summary: 
         raise ValueError("sequence must not be negative")
     starts_at, now = _utc(starts_at, "starts_at"), _utc(now, "now")
 
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{ICS_PRODID}",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{'CANCEL' if cancelled else 'PUBLISH'}",
-        "BEGIN:VEVENT",
-        f"UID:{_ics_text(uid)}",
-        f"DTSTAMP:{_ics_time(now)}",
-        f"DTSTART:{_ics_time(starts_at)}",
-        f"DTEND:{_ics_time(starts_at + duration)}",
-        f"SEQUENCE:{sequence}",
-        f"SUMMARY:{_ics_text(summary)}",
-    ]
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", ICS_PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", starts_at)
+    event.add("dtend", starts_at + duration)
+    event.add("sequence", sequence)
+    event.add("summary", _ics_text(summary))
     if location:
-        lines.append(f"LOCATION:{_ics_text(location)}")
+        event.add("location", _ics_text(location))
     if description:
-        lines.append(f"DESCRIPTION:{_ics_text(description)}")
-    lines.append(f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}")
+        event.add("description", _ics_text(description))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if not cancelled:
-        lines += [
-            "BEGIN:VALARM",
-            "ACTION:DISPLAY",
-            f"DESCRIPTION:{_ics_text(summary)}",
-            "TRIGGER:-PT1H",
-            "END:VALARM",
-        ]
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return b"".join(_fold(line) + b"\r\n" for line in lines)
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", _ics_text(summary))
+        alarm.add("trigger", -ALARM_BEFORE)
+        event.add_component(alarm)
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from icalendar import Calendar, Event
 
 from storage.schedule import (
     DEFAULT_QUIET, ReminderPlan, in_quiet_hours, local_instant, meeting_interval, meeting_ics, next_occurrence,
@@ -354,32 +355,22 @@ def test_next_occurrence_refuses_an_anchor_on_another_day():
 
 # --- meeting_ics ----------------------------------------------------------------------------------------------
 
-def parse_ics(raw: bytes) -> list[tuple[str, str]]:
-    """Check the physical form, unfold, and split each content line into (name, raw value)."""
+def read_ics(raw: bytes) -> Calendar:
+    """Check the physical form (CRLF, lines of at most 75 octets, folds between characters), then read
+    the file back with icalendar."""
     assert raw.endswith(b"\r\n")
-    physical = raw[:-2].split(b"\r\n")
-    for line in physical:
+    for line in raw[:-2].split(b"\r\n"):
         assert b"\n" not in line and b"\r" not in line, line
         assert len(line) <= 75, (len(line), line)
         line.decode("utf-8")  # a fold never splits a multibyte character
-    logical: list[bytes] = []
-    for line in physical:
-        if line.startswith(b" "):
-            logical[-1] += line[1:]
-        else:
-            logical.append(line)
-    return [tuple(line.decode("utf-8").split(":", 1)) for line in logical]
+    calendar = Calendar.from_ical(raw)
+    assert calendar.name == "VCALENDAR"
+    return calendar
 
 
-def unescape(value: str) -> str:
-    out, chars = [], iter(value)
-    for c in chars:
-        if c == "\\":
-            nxt = next(chars)
-            out.append("\n" if nxt in "nN" else nxt)
-        else:
-            out.append(c)
-    return "".join(out)
+def the_event(calendar: Calendar) -> Event:
+    [event] = calendar.walk("VEVENT")
+    return event
 
 
 def test_the_ics_file_of_a_meeting():
@@ -389,46 +380,48 @@ def test_the_ics_file_of_a_meeting():
     raw = meeting_ics(uid="meeting-42@binome", starts_at=starts, duration=timedelta(hours=1), summary=summary,
                       location="Café Le Zèbre, 12 rue de l'Été; Lyon", description=description, sequence=2,
                       now=NOW)
-    lines = parse_ics(raw)
-    names = [name for name, _ in lines]
-    assert names[:2] == ["BEGIN", "VERSION"] and lines[-1] == ("END", "VCALENDAR")
-    values = dict(lines[:-1])
-    assert values["VERSION"] == "2.0"
-    assert values["PRODID"] == "-//Binome//Binome//FR"
-    assert values["CALSCALE"] == "GREGORIAN"
-    assert values["METHOD"] == "PUBLISH"
-    assert values["UID"] == "meeting-42@binome"
-    assert values["SEQUENCE"] == "2"
-    assert values["DTSTAMP"] == "20260907T080000Z"
-    assert values["DTSTART"] == "20260917T150000Z"
-    assert values["DTEND"] == "20260917T160000Z"
-    assert values["STATUS"] == "CONFIRMED"
-    event = lines[names.index("UID"):names.index("BEGIN", names.index("UID"))]
-    event_values = dict(event)
-    assert unescape(event_values["SUMMARY"]) == summary
-    assert event_values["LOCATION"] == "Café Le Zèbre\\, 12 rue de l'Été\\; Lyon"
-    assert event_values["DESCRIPTION"] == "Ordre du jour :\\n1. Bilan\\\\objectifs\\n2. Suite\\, prochaines étapes"
-    assert unescape(event_values["DESCRIPTION"]) == description.replace("\r\n", "\n")
+    calendar = read_ics(raw)
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"]) == "-//Binome//Binome//FR"
+    assert str(calendar["CALSCALE"]) == "GREGORIAN"
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    event = the_event(calendar)
+    assert str(event["UID"]) == "meeting-42@binome"
+    assert event["SEQUENCE"] == 2
+    # DTSTAMP/DTSTART/DTEND are UTC ("Z" form), not local times with a TZID
+    for name in ("DTSTAMP", "DTSTART", "DTEND"):
+        assert "TZID" not in event[name].params and event[name].to_ical().endswith(b"Z")
+    assert event.decoded("DTSTAMP") == z(2026, 9, 7, 8, 0)
+    assert event.decoded("DTSTART") == z(2026, 9, 17, 15, 0)  # 17:00 CEST
+    assert event.decoded("DTEND") == z(2026, 9, 17, 16, 0)
+    assert event.decoded("DTSTART").utcoffset() == timedelta(0)
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["SUMMARY"]) == summary
+    assert str(event["LOCATION"]) == "Café Le Zèbre, 12 rue de l'Été; Lyon"
+    assert str(event["DESCRIPTION"]) == description.replace("\r\n", "\n")
+    # on the wire, TEXT is escaped: commas, semicolons, backslashes and newlines
+    assert "LOCATION:Café Le Zèbre\\, 12 rue de l'Été\\; Lyon" in raw.decode().replace("\r\n ", "")
+    assert "Bilan\\\\objectifs\\n2. Suite\\, prochaines" in raw.decode().replace("\r\n ", "")
     # the accented summary was long enough to be folded, and survives
     assert raw.count(b"\r\n ") >= 2
-    alarm = lines[names.index("BEGIN", 1 + names.index("BEGIN", 1)):]
-    assert alarm[:4] == [("BEGIN", "VALARM"), ("ACTION", "DISPLAY"), ("DESCRIPTION", alarm[2][1]),
-                         ("TRIGGER", "-PT1H")]
-    assert ("END", "VALARM") in alarm
-    assert names.count("BEGIN") == names.count("END") == 3
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert str(alarm["DESCRIPTION"]) == summary
+    assert alarm.decoded("TRIGGER") == -timedelta(hours=1)
+    assert [component.name for component in calendar.walk()] == ["VCALENDAR", "VEVENT", "VALARM"]
 
 
 def test_the_ics_file_of_a_cancelled_meeting():
     starts = local_instant(date(2026, 9, 17), time(17, 0), PARIS)
     raw = meeting_ics(uid="meeting-42@binome", starts_at=starts, duration=timedelta(minutes=45), summary="Rencontre",
                       location=None, description=None, sequence=3, cancelled=True, now=NOW)
-    lines = parse_ics(raw)
-    values = dict(lines)
-    assert values["METHOD"] == "CANCEL"
-    assert values["STATUS"] == "CANCELLED"
-    assert values["SEQUENCE"] == "3"
-    assert values["DTEND"] == "20260917T154500Z"
-    assert "VALARM" not in raw.decode() and "LOCATION" not in values and "DESCRIPTION" not in values
+    calendar = read_ics(raw)
+    event = the_event(calendar)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event["SEQUENCE"] == 3
+    assert event.decoded("DTEND") == z(2026, 9, 17, 15, 45)
+    assert "VALARM" not in raw.decode() and "LOCATION" not in event and "DESCRIPTION" not in event
 
 
 def test_folding_never_splits_a_multibyte_character():
@@ -436,7 +429,29 @@ def test_folding_never_splits_a_multibyte_character():
         summary = "x" * prefix + "é€😀" * 40
         raw = meeting_ics(uid="u", starts_at=NOW, duration=timedelta(hours=1), summary=summary, location=None,
                           description=None, now=NOW)
-        assert unescape(dict(parse_ics(raw))["SUMMARY"]) == summary
+        assert str(the_event(read_ics(raw))["SUMMARY"]) == summary
+
+
+def test_summary_and_place_with_separators_newlines_and_accents_round_trip():
+    summary = "Binôme : rencontre avec Zoë, Anaïs; Ægir\nÉtape n°2, « suite » ; fin"
+    place = ("Brasserie « L’Été », 3 place Saint-Étienne; 2e étage\nsalle Ω, code 1234; "
+             "demander Élodie, accueil; ")
+    place = (place * 3)[:200]
+    assert len(place) == 200
+    raw = meeting_ics(uid="binome-meeting-7@binome", starts_at=NOW, duration=timedelta(minutes=90), summary=summary,
+                      location=place, description=place, now=NOW)
+    event = the_event(read_ics(raw))
+    assert str(event["SUMMARY"]) == summary
+    assert str(event["LOCATION"]) == place
+    assert str(event["DESCRIPTION"]) == place
+    assert str(event.walk("VALARM")[0]["DESCRIPTION"]) == summary
+    assert raw.count(b"\r\n ") >= 6  # the 200-character place is folded on each of its lines
+
+
+def test_control_characters_are_dropped_from_the_text():
+    raw = meeting_ics(uid="u", starts_at=NOW, duration=timedelta(hours=1), summary="a\x00b\x1bc\td\x7f",
+                      location=None, description=None, now=NOW)
+    assert str(the_event(read_ics(raw))["SUMMARY"]) == "abc\td"
 
 
 def test_ics_refuses_nonsense():
