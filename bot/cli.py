@@ -10,11 +10,26 @@ import logging
 import sys
 from pathlib import Path
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import select
+from telegram import Bot
+
+from bot.app import file_url_for
 from bot.clock import SystemClock
-from bot.logs import configure_logging
 from bot.i18n import Translator, available_languages, load_all, translator
+from bot.import_report import render_report
+from bot.logs import configure_logging
 from bot.settings import Settings, settings_or_exit
+from bot.vocabulary import term
 from storage import db
+from storage.audit import record
+from storage.importer import import_participants
+from storage.invite_links import invitation_lines
+from storage.models import Participant, Programme, Role
+from storage.options import OptionError, effective_options, parse_assignment, parse_hhmm, parse_window
+from storage.participants import programme_counts
+from storage.programmes import ProgrammeError, create_programme, find_programme
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,10 +135,6 @@ def _db_current(args, settings: Settings, tr: Translator) -> int:
 
 
 def _programme_create(args, settings: Settings, tr: Translator) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from storage.programmes import ProgrammeError, create_programme
-
     timezone = args.timezone or settings.default_timezone
     try:
         ZoneInfo(timezone)
@@ -131,7 +142,6 @@ def _programme_create(args, settings: Settings, tr: Translator) -> int:
         print(tr("Unknown time zone: {timezone} (e.g. Europe/Paris, Europe/Brussels).").format(timezone=timezone),
               file=sys.stderr)
         return 2
-    from storage.options import parse_hhmm, parse_window
 
     try:
         parse_window(args.quiet_hours), parse_hhmm(args.reminder_time)
@@ -160,11 +170,6 @@ def _programme_create(args, settings: Settings, tr: Translator) -> int:
 
 
 def _programme_list(args, settings: Settings, tr: Translator) -> int:
-    from sqlmodel import select
-
-    from storage.models import Programme
-    from storage.participants import programme_counts
-
     with db.session_scope(_engine(settings)) as session:
         programmes = session.exec(select(Programme).order_by(Programme.name)).all()
         if not programmes:
@@ -179,9 +184,6 @@ def _programme_list(args, settings: Settings, tr: Translator) -> int:
 
 def _programme_settings(args, settings: Settings, tr: Translator) -> int:
     """Show every setting as the features read it; change the ones given, all or nothing."""
-    from storage.audit import record
-    from storage.options import OptionError, effective_options, parse_assignment
-
     with db.session_scope(_engine(settings)) as session:
         programme = _programme_named(session, args.programme)
         if programme is None:
@@ -226,10 +228,6 @@ def _programme_settings(args, settings: Settings, tr: Translator) -> int:
 
 def _coordinator_named(session, programme, who: str):
     """A coordinator of the programme by e-mail or name: their id; None for "-"; False when none matches."""
-    from sqlmodel import select
-
-    from storage.models import Participant, Role
-
     if who.strip() == "-":
         return None
     wanted = who.strip().casefold()
@@ -242,8 +240,6 @@ def _coordinator_named(session, programme, who: str):
 
 def _programme_named(session, name: str | None):
     """The programme asked for (or the only one); None after saying why on stderr."""
-    from storage.programmes import ProgrammeError, find_programme
-
     try:
         return find_programme(session=session, name=name)
     except ProgrammeError as exc:
@@ -252,8 +248,6 @@ def _programme_named(session, name: str | None):
 
 
 def _import(args, settings: Settings, tr: Translator) -> int:
-    from storage.importer import import_participants
-
     try:
         data = args.file.read_bytes()
     except OSError as exc:
@@ -263,8 +257,9 @@ def _import(args, settings: Settings, tr: Translator) -> int:
         programme = _programme_named(session, args.programme)
         if programme is None:
             return 2
-        report = import_participants(session=session, programme=programme, data=data, now=SystemClock().now())
-        print(report.render(tr))
+        report = import_participants(session=session, programme=programme, data=data, now=SystemClock().now(),
+                                     languages=available_languages())
+        print(render_report(report, tr))
         if not report.ok:
             session.rollback()
             return 1
@@ -272,9 +267,6 @@ def _import(args, settings: Settings, tr: Translator) -> int:
 
 
 def _invite(args, settings: Settings, tr: Translator) -> int:
-    from bot.vocabulary import term
-    from storage.invite_links import invitation_lines
-
     username = args.bot_username or _ask_bot_username(settings, tr)
     if not username:
         return 2
@@ -295,9 +287,7 @@ def _ask_bot_username(settings: Settings, tr: Translator) -> str | None:
     if not settings.telegram_bot_token:
         print(tr("TELEGRAM_BOT_TOKEN is not set: give the bot's username with --bot-username."), file=sys.stderr)
         return None
-    from telegram import Bot
 
-    from bot.app import file_url_for
 
     async def get_me() -> str:
         async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url,
@@ -313,7 +303,7 @@ def _ask_bot_username(settings: Settings, tr: Translator) -> str | None:
 
 
 def _run(args, settings: Settings, tr: Translator) -> int:
-    from bot.runner import run_bot
+    from bot.runner import run_bot  # the bot's runtime loads only for `binome run`
 
     if not settings.telegram_bot_token:
         print(tr("binome: invalid setting TELEGRAM_BOT_TOKEN: missing (create a bot with @BotFather, or try "
@@ -323,7 +313,7 @@ def _run(args, settings: Settings, tr: Translator) -> int:
 
 
 def _demo(args, settings: Settings, tr: Translator) -> int:
-    from bot.demo import run_demo
+    from bot.demo import run_demo  # the demo, and the local Bot API it starts, load only for `binome demo`
 
     return asyncio.run(run_demo(settings, database=getattr(args, "database", None)))
 

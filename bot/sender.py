@@ -24,6 +24,7 @@ from bot.i18n import Translator, translator_for
 from bot.services import Services
 from storage import outbox
 from storage.models import OutboundMessage, Participant, ParticipantStatus, Programme
+from storage.reachability import participant_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,9 @@ Renderer = Callable[[Translator, dict, Participant, Session], Rendered]
 RENDERERS: dict[str, Renderer] = {}
 
 
-def renderer(kind: str, *, max_delay: timedelta | None = None,
-             relevant: outbox.Relevance | None = None) -> Callable[[Renderer], Renderer]:
-    """Register how a kind of message is written (in the recipient's language, at send time)."""
-    if max_delay is not None or relevant is not None:
-        outbox.declare(kind, max_delay=max_delay or timedelta(days=1), relevant=relevant)
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register how a kind of message is written (in the recipient's language, at send time); the kind
+    itself is declared in storage, beside the rule that queues it (`storage.outbox.declare`)."""
 
     def register(function: Renderer) -> Renderer:
         RENDERERS[kind] = function
@@ -143,8 +142,6 @@ async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime
             sent = await bot.send_message(prepared.chat_id, last, reply_markup=rendered.reply_markup,
                                           parse_mode=rendered.parse_mode)
     except Forbidden:
-        from bot.notices import participant_unreachable
-
         with services.session() as session:
             outbox.drop(session.get(OutboundMessage, prepared.message_id), now, "forbidden")
             participant_unreachable(session=session, participant=session.get(Participant, prepared.participant_id),

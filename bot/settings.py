@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import available_languages
+
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATA_DIR = Path("data")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -63,8 +65,6 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _language(cls, value: str) -> str:
-        from bot.i18n import available_languages
-
         value = value.strip().lower()
         if value not in available_languages():
             raise ValueError(f"must be one of {', '.join(available_languages())}")

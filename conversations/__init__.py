@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram.ext import Application, TypeHandler
 from telegram import Update
 
-import bot.notices  # noqa: F401  (registers the coordinators' notices)
+import conversations.notices  # noqa: F401  (registers the coordinators' notices)
 from conversations import account, alerts, awaited, checkins, fallback, gatekeeper, meetings, onboarding, plan
 
 

@@ -9,8 +9,9 @@ from telegram.ext import ChatMemberHandler, CommandHandler
 from bot.commands import BY_ROLE, FOR_NEWCOMERS
 from bot.context import BotContext
 from conversations.onboarding import ask_language
+from conversations.support import support_buttons
 from storage.models import Participant, ParticipantStatus, Programme, Role
-from bot.notices import participant_back, participant_unreachable
+from storage.reachability import participant_back, participant_unreachable
 from storage.participants import coordinators_of, pause, programme_counts
 
 
@@ -33,8 +34,6 @@ async def show_help(update: Update, context: BotContext) -> None:
         lines += ["", _("A question about the programme? Your coordinator: {names}.").format(names=", ".join(names))]
     markup = None
     if participant.role != Role.COORDINATOR:
-        from conversations.alerts import support_buttons
-
         markup = InlineKeyboardMarkup(support_buttons(context.tr))
     await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
 

@@ -4,7 +4,8 @@ A flow that wants the participant's next text (an action's title, what blocks an
 word) calls `expect(...)`; the participant's next text message goes to the handler registered for
 that purpose with `@on_text(purpose)`. One question at a time per participant: asking another one
 replaces it; a command, or `clear(...)`, forgets it; it expires after `LIFETIME`. Text with nothing
-awaited goes on to the meetings' place detail, then to the polite fallback.
+awaited goes to the handler registered with `@on_text(NOTHING_AWAITED)` (the meetings' place detail,
+which passes anything else on to the polite fallback).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from storage.models import AwaitedText
 
 LIFETIME = timedelta(hours=12)
 MAX_TEXT = 1000  # longer texts are cut: a word, not a letter
+NOTHING_AWAITED = ""  # the purpose whose handler takes text when no question is waiting for it
 
 TextHandler = Callable[[Update, BotContext, int | None, str], Awaitable[None]]
 _HANDLERS: dict[str, TextHandler] = {}
@@ -61,8 +63,6 @@ def awaited(*, session: Session, participant_id: int, now: datetime) -> AwaitedT
 
 async def route(update: Update, context: BotContext) -> None:
     """The one handler for free text."""
-    from conversations.meetings import place_detail
-
     participant = context.participant
     found: tuple[str, int | None] | None = None
     if participant is not None:
@@ -71,11 +71,9 @@ async def route(update: Update, context: BotContext) -> None:
             if row is not None:
                 found = (row.purpose, row.ref_id)
                 session.delete(row)
-    if found is None:
-        await place_detail(update, context)
-        return
     text = update.effective_message.text.strip()[:MAX_TEXT]
-    await _HANDLERS[found[0]](update, context, found[1], text)
+    purpose, ref_id = found if found is not None else (NOTHING_AWAITED, None)
+    await _HANDLERS[purpose](update, context, ref_id, text)
 
 
 async def forget_on_command(update: Update, context: BotContext) -> None:

@@ -9,6 +9,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import N_
+from conversations.checkins import typed_in_checkin
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,6 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 async def anything_else(update: Update, context: BotContext) -> None:
     """Text, stickers, photos, voice, unknown commands."""
-    from conversations.checkins import typed_in_checkin
-
     _ = context._
     message = update.effective_message
     participant = context.participant

@@ -10,7 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from conversations import awaited
-from bot.notices import participant_back
+from storage.reachability import participant_back
 from bot.i18n import pick_language, translator
 from storage.invitations import participant_by_telegram
 from storage.models import ParticipantStatus, ProcessedUpdate, Programme

@@ -1,8 +1,6 @@
 """/start with an invitation token: consent, language, then the binôme is introduced."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -12,8 +10,7 @@ from bot.context import BotContext
 from conversations.fallback import JOIN_HINT
 from bot.i18n import Translator, available_languages, language_name, pick_language, translator
 from bot.vocabulary import term
-from storage import outbox
-from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token
+from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token, queue_partner_joined
 from storage.models import Participant, ParticipantStatus, Programme, Role
 from storage.participants import partner_of, programme_counts, resume, set_language
 
@@ -154,7 +151,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
         tr = translator(code, participant.timezone or programme.timezone)
         if first_time:
             introduction = _introduction(session, tr, participant, programme)
-            _tell_partner(session, participant, context.services.now())
+            queue_partner_joined(session=session, participant=participant, now=context.services.now())
     await query.answer()
     await query.edit_message_text(tr("Language: {language} ✓").format(language=language_name(code)))
     await publish_menu_for(context.bot, participant, tr)
@@ -202,15 +199,7 @@ def _introduction(session, tr: Translator, participant: Participant, programme: 
     return "\n\n".join(lines)
 
 
-def _tell_partner(session, participant: Participant, now) -> None:
-    partner = partner_of(session=session, participant=participant)
-    if partner is not None and partner.onboarded_at is not None:
-        outbox.enqueue(session=session, participant_id=partner.id, kind="partner_joined",
-                       key=f"partner_joined:{partner.id}:{participant.id}", due_at=now, now=now,
-                       params={"participant_id": participant.id})
-
-
-@sender.renderer("partner_joined", max_delay=timedelta(days=2))
+@sender.renderer("partner_joined")
 def render_partner_joined(tr: Translator, params: dict, recipient: Participant, session) -> sender.Rendered:
     joined = session.get(Participant, params["participant_id"])
     programme = session.get(Programme, recipient.programme_id)

@@ -8,7 +8,8 @@ with the alerts already there:
 - a sign no longer found clears its open alert;
 - a snoozed alert is quiet until `snoozed_until` (its facts are kept up to date meanwhile); then it is
   open again and notified if the sign is still there.
-Every change is audited with ids and categories only.
+Every change is audited with ids and categories only. `notify` queues the alert card ("alert") for
+the programme's coordinators, outside their quiet hours.
 """
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
+from storage import outbox
 from storage.audit import record
-from storage.models import Alert, AlertStatus, Binome, Participant, Role
-from storage.signals import Finding, SignalOptions
+from storage.models import Alert, AlertStatus, Binome, OutboundMessage, Participant, Programme, Role
+from storage.options import meeting_options
+from storage.participants import timezone_of
+from storage.schedule import out_of_quiet_hours
+from storage.signals import Finding, SignalOptions, signal_options
 
 LIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.SNOOZED)
 SNOOZE = timedelta(days=7)
@@ -230,3 +235,36 @@ def routing(*, session: Session, programme_id: int, options: SignalOptions) -> t
     backups = [c for c in coordinators if c.id in options.backup_coordinator_ids]
     primary = [c for c in coordinators if c.id not in options.backup_coordinator_ids] or backups
     return primary, backups
+
+
+# ---------------------------------------------------------------- telling the coordinators
+
+def _alert_open(session: Session, message: OutboundMessage) -> bool:
+    alert = session.get(Alert, message.params["alert_id"])
+    return alert is not None and alert.status == AlertStatus.OPEN
+
+
+outbox.declare("alert", max_delay=timedelta(days=2), relevant=_alert_open)
+
+
+def after_quiet_hours(*, session: Session, participant: Participant, now: datetime) -> datetime:
+    """Now, or the end of the person's quiet hours if now falls in them."""
+    programme = session.get(Programme, participant.programme_id)
+    return out_of_quiet_hours(now, tz=timezone_of(participant, programme), quiet=meeting_options(programme).quiet_hours,
+                              direction="later")
+
+
+def notify(*, session: Session, alert: Alert, now: datetime, which: str = "new",
+           to: list[Participant] | None = None) -> int:
+    """Queue the alert card for the programme's coordinators (or `to`)."""
+    if to is None:
+        options = signal_options(session.get(Programme, alert.programme_id))
+        to, _ = routing(session=session, programme_id=alert.programme_id, options=options)
+    for coordinator in to:
+        outbox.enqueue(session=session, participant_id=coordinator.id, kind="alert", now=now,
+                       key=f"alert:{alert.id}:{now:%Y%m%dT%H%M%S}:{which}:{coordinator.id}",
+                       due_at=after_quiet_hours(session=session, participant=coordinator, now=now),
+                       params={"alert_id": alert.id, "which": which})
+    if which in ("new", "worse", "unsnoozed"):
+        mark_notified(session=session, alert=alert, now=now)
+    return len(to)

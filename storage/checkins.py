@@ -1,62 +1,29 @@
-"""Check-ins: the rules, as plain functions over the tables (no Telegram here).
+"""Check-ins, the person's side: answering, step by step, and "I'm away until…" (no Telegram here).
 
-A check-in is one row per participant and period of the programme's rhythm (`CheckIn`), written
-ahead as SCHEDULED with its due time at the local day and hour in the participant's timezone. When
-it falls due it is sent (OPEN) or skipped (SKIPPED: a meeting close by, away, paused). Unanswered, it
-gets one reminder, then is recorded MISSED. The first answer makes it ANSWERED; `step` says where the
-conversation stands, so a restart continues there. Every answer is kept (`CheckInAnswer`): the last
-one for a question counts.
+A check-in is one row per participant and period of the programme's rhythm (`CheckIn`; when it is
+written, sent, reminded and recorded missed is in storage.checkin_rhythm). The first answer makes it
+ANSWERED; `step` says where the conversation stands, so a restart continues there. Every answer is
+kept (`CheckInAnswer`): the last one for a question counts. What the mentee ticks "share with my
+mentor" reaches the mentor through the outbox (`checkin_shared`).
 
 Audit entries hold ids and counts only: never the mood, never a word.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from storage import audit
-from storage.models import (Binome, CheckIn, CheckInAnswer, CheckInPause, CheckInStatus, Meeting, MeetingStatus,
-                            Participant, ParticipantStatus, Programme, Role)
-from storage.options import meeting_options, parse_hhmm
-from storage.schedule import local_instant, next_occurrence, out_of_quiet_hours
+from storage import audit, outbox
+from storage.models import (Binome, CheckIn, CheckInAnswer, CheckInPause, CheckInStatus, Participant, Programme,
+                            Role)
+from storage.options import CheckinOptions, checkin_options
+from storage.participants import programme_of, timezone_of
+from storage.schedule import out_of_quiet_hours
 
 MOODS = (1, 2, 3, 4, 5)
-# Meetings that will not, or did not, take place do not replace a check-in.
-_NOT_A_MEETING = (MeetingStatus.DRAFT, MeetingStatus.CANCELLED, MeetingStatus.POSTPONED,
-                  MeetingStatus.MENTEE_ABSENT, MeetingStatus.MENTOR_ABSENT)
-SENT_LATE_LIMIT = timedelta(hours=12)  # a check-in due longer ago than this (the bot was down) is skipped
-
-
-@dataclass(frozen=True)
-class CheckinOptions:
-    weekday: int = 2  # Wednesday (Monday = 0)
-    at: time = time(18, 0)  # local time, in the participant's timezone
-    every_weeks: int = 1
-    reminder_hours: int = 24  # after sending (or the end of a snooze) without any answer
-    missed_hours: int = 24  # after the reminder without any answer
-    skip_meeting_days: int = 2  # a meeting starting within this many days of the due time replaces it
-    change_minutes: int = 60  # how long a finished check-in can still be changed
-    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
-
-
-def checkin_options(programme: Programme) -> CheckinOptions:
-    options, default = programme.options or {}, CheckinOptions()
-    weekday = int(options.get("checkin_weekday", default.weekday))
-    if not 0 <= weekday <= 6:
-        raise ValueError("checkin_weekday must be 0 (Monday) to 6 (Sunday)")
-    return CheckinOptions(
-        weekday=weekday,
-        at=parse_hhmm(options["checkin_time"]) if "checkin_time" in options else default.at,
-        every_weeks=max(1, int(options.get("checkin_every_weeks", default.every_weeks))),
-        reminder_hours=int(options.get("checkin_reminder_hours", default.reminder_hours)),
-        missed_hours=int(options.get("checkin_missed_hours", default.missed_hours)),
-        skip_meeting_days=int(options.get("checkin_skip_meeting_days", default.skip_meeting_days)),
-        change_minutes=int(options.get("checkin_change_minutes", default.change_minutes)),
-        quiet_hours=meeting_options(programme).quiet_hours,
-    )
 
 
 class Refusal(StrEnum):
@@ -74,159 +41,23 @@ class CheckinRefused(Exception):
         self.answered = checkin is not None and checkin.answered_at is not None
 
 
-def timezone_of(participant: Participant, programme: Programme) -> str:
-    return participant.timezone or programme.timezone
-
-
-def period_key(day: date) -> str:
-    """The ISO week of the local due day: "2026-W37"."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def _audit(session: Session, checkin: CheckIn, programme_id: int | None, actor: str, action: str, now: datetime,
-           **details) -> None:
-    audit.record(session=session, at=now, actor=actor, action=action, subject=f"checkin:{checkin.id}",
-                 programme_id=programme_id, details={"binome_id": checkin.binome_id,
-                                                     "participant_id": checkin.participant_id, **details})
-
-
-def _programme_id(session: Session, checkin: CheckIn) -> int | None:
+def audit_event(session: Session, checkin: CheckIn, actor: str, action: str, now: datetime, **details) -> None:
+    """An audit entry about a check-in: ids and counts only."""
     binome = session.get(Binome, checkin.binome_id)
-    return binome.programme_id if binome else None
-
-
-# ---------------------------------------------------------------- the rhythm
-
-def next_due(*, options: CheckinOptions, tz: str, started_on: date, after: datetime) -> datetime:
-    """The next due instant strictly after `after`: the rhythm's weekday and local time (kept across DST),
-    counted in periods from the first such weekday on or after the binôme's start."""
-    anchor = started_on + timedelta(days=(options.weekday - started_on.weekday()) % 7)
-    return next_occurrence(weekday=options.weekday, at=options.at, every_weeks=options.every_weeks, anchor=anchor,
-                           tz=tz, after=after)
-
-
-def schedule_next(*, session: Session, binome: Binome, participant: Participant, programme: Programme,
-                  now: datetime) -> CheckIn | None:
-    """Write the participant's next check-in (SCHEDULED) if it is not written yet; returns it, or None.
-
-    The due time is the rhythm's local day and hour in the participant's timezone, moved out of quiet
-    hours (later). Whether it is skipped (meeting, away, paused) is decided when it falls due, so a
-    meeting cancelled meanwhile or an absence ended early count."""
-    options = checkin_options(programme)
-    tz = timezone_of(participant, programme)
-    due = next_due(options=options, tz=tz, started_on=binome.started_on, after=now)
-    if due.date() > binome.planned_end_on + timedelta(days=1):
-        return None
-    period = period_key(local_day(due, tz))
-    exists = session.exec(select(CheckIn.id).where(CheckIn.participant_id == participant.id,
-                                                   CheckIn.period == period)).first()
-    if exists:
-        return None
-    checkin = CheckIn(binome_id=binome.id, participant_id=participant.id, role=participant.role, period=period,
-                      due_at=out_of_quiet_hours(due, tz=tz, quiet=options.quiet_hours, direction="later"),
-                      created_at=now)
-    session.add(checkin)
-    session.flush()
-    return checkin
+    audit.record(session=session, at=now, actor=actor, action=action, subject=f"checkin:{checkin.id}",
+                 programme_id=binome.programme_id if binome else None,
+                 details={"binome_id": checkin.binome_id, "participant_id": checkin.participant_id, **details})
 
 
 def local_day(moment: datetime, tz: str) -> date:
-    from zoneinfo import ZoneInfo
-
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def away_pause(*, session: Session, participant_id: int, day: date) -> CheckInPause | None:
-    """The absence covering this local day, if any."""
-    return session.exec(
-        select(CheckInPause).where(CheckInPause.participant_id == participant_id, CheckInPause.until >= day,
-                                   col(CheckInPause.ended_at).is_(None))
-        .order_by(col(CheckInPause.until).desc())
-    ).first()
-
-
-def skip_reason(*, session: Session, checkin: CheckIn, participant: Participant, programme: Programme,
-                now: datetime) -> str | None:
-    """Why this due check-in should not be sent now: "paused", "unreachable", "away", "meeting", "stale"."""
-    if participant.status == ParticipantStatus.PAUSED:
-        return "paused"
-    if participant.status != ParticipantStatus.ACTIVE or participant.telegram_chat_id is None:
-        return "unreachable"
-    binome = session.get(Binome, checkin.binome_id)
-    if binome is None or binome.status != "active":
-        return "closed"
-    tz = timezone_of(participant, programme)
-    if away_pause(session=session, participant_id=participant.id, day=local_day(checkin.due_at, tz)) is not None:
-        return "away"
-    window = timedelta(days=checkin_options(programme).skip_meeting_days)
-    meeting = session.exec(
-        select(Meeting.id).where(Meeting.binome_id == checkin.binome_id,
-                                 col(Meeting.status).not_in([s.value for s in _NOT_A_MEETING]),
-                                 Meeting.starts_at >= checkin.due_at - window,
-                                 Meeting.starts_at <= checkin.due_at + window)
-    ).first()
-    if meeting is not None:
-        return "meeting"
-    if now - checkin.due_at > SENT_LATE_LIMIT and checkin.snoozed_until is None:
-        return "stale"
-    return None
-
-
-def skip(*, session: Session, checkin: CheckIn, reason: str, now: datetime) -> None:
-    checkin.status, checkin.skipped_reason = CheckInStatus.SKIPPED, reason
-    session.add(checkin)
-    _audit(session, checkin, _programme_id(session, checkin), "system", "checkin.skipped", now, reason=reason)
-
+# ---------------------------------------------------------------- answering
 
 def first_step(role: Role) -> str:
     return "mood" if role == Role.MENTEE else "fine"
 
-
-def mark_sent(*, session: Session, checkin: CheckIn, action_ids: list[int], now: datetime) -> None:
-    checkin.status, checkin.sent_at = CheckInStatus.OPEN, now
-    checkin.step = first_step(checkin.role)
-    checkin.action_ids = ",".join(str(i) for i in action_ids[:3])
-    session.add(checkin)
-    _audit(session, checkin, _programme_id(session, checkin), "system", "checkin.sent", now,
-           actions=len(action_ids[:3]))
-
-
-def due_to_send(*, session: Session, now: datetime) -> list[CheckIn]:
-    return list(session.exec(select(CheckIn).where(CheckIn.status == CheckInStatus.SCHEDULED,
-                                                   CheckIn.due_at <= now).order_by(CheckIn.due_at)).all())
-
-
-def reminder_due_at(checkin: CheckIn, options: CheckinOptions) -> datetime:
-    start = max(checkin.sent_at, checkin.snoozed_until or checkin.sent_at)
-    return start + timedelta(hours=options.reminder_hours)
-
-
-def missed_due_at(checkin: CheckIn, options: CheckinOptions) -> datetime:
-    return checkin.reminded_at + timedelta(hours=options.missed_hours)
-
-
-def unanswered_open(*, session: Session) -> list[tuple[CheckIn, Participant, Programme]]:
-    return list(session.exec(
-        select(CheckIn, Participant, Programme)
-        .join(Participant, Participant.id == CheckIn.participant_id)
-        .join(Programme, Programme.id == Participant.programme_id)
-        .where(CheckIn.status == CheckInStatus.OPEN, col(CheckIn.answered_at).is_(None))
-    ).all())
-
-
-def mark_reminded(*, session: Session, checkin: CheckIn, now: datetime) -> None:
-    checkin.reminded_at = now
-    session.add(checkin)
-
-
-def mark_missed(*, session: Session, checkin: CheckIn, now: datetime) -> None:
-    checkin.status, checkin.missed_at = CheckInStatus.MISSED, now
-    session.add(checkin)
-    _audit(session, checkin, _programme_id(session, checkin), "system", "checkin.missed", now)
-
-
-# ---------------------------------------------------------------- answering
 
 def own_checkin(*, session: Session, checkin_id: int, participant_id: int) -> CheckIn:
     """The participant's sent check-in, still answerable: not older than the one before the latest sent."""
@@ -243,6 +74,13 @@ def own_checkin(*, session: Session, checkin_id: int, participant_id: int) -> Ch
     return checkin
 
 
+def newer_sent(*, session: Session, checkin: CheckIn) -> bool:
+    """Whether a later check-in of the same person was sent since this one."""
+    return session.exec(select(CheckIn.id).where(CheckIn.participant_id == checkin.participant_id,
+                                                 col(CheckIn.sent_at).is_not(None),
+                                                 CheckIn.sent_at > checkin.sent_at)).first() is not None
+
+
 def _at_step(session: Session, checkin_id: int, participant_id: int, *steps: str) -> CheckIn:
     checkin = own_checkin(session=session, checkin_id=checkin_id, participant_id=participant_id)
     if not any(checkin.step == s or (s.endswith(":") and checkin.step.startswith(s)) for s in steps):
@@ -255,12 +93,9 @@ def _record(session: Session, checkin: CheckIn, question: str, value: str, now: 
     first = checkin.answered_at is None
     if first:
         checkin.answered_at = now
-        newer_sent = session.exec(select(CheckIn.id).where(CheckIn.participant_id == checkin.participant_id,
-                                                           col(CheckIn.sent_at).is_not(None),
-                                                           CheckIn.sent_at > checkin.sent_at)).first()
-        checkin.late = newer_sent is not None
-        _audit(session, checkin, _programme_id(session, checkin), f"participant:{checkin.participant_id}",
-               "checkin.answered", now, late=checkin.late)
+        checkin.late = newer_sent(session=session, checkin=checkin)
+        audit_event(session, checkin, f"participant:{checkin.participant_id}", "checkin.answered", now,
+                    late=checkin.late)
     if checkin.status in (CheckInStatus.OPEN, CheckInStatus.MISSED):
         checkin.status = CheckInStatus.ANSWERED  # a missed check-in answered late keeps its missed_at
     session.add(checkin)
@@ -385,19 +220,53 @@ def unanswered(session: Session, checkin_id: int, participant_id: int) -> CheckI
     return checkin
 
 
-def snooze(*, session: Session, checkin_id: int, participant_id: int, until: datetime, now: datetime) -> CheckIn:
-    """"Remind me later": only before the first answer; the check-in is sent again at `until`."""
-    checkin = unanswered(session, checkin_id, participant_id)
-    if until <= now:
-        raise CheckinRefused(Refusal.GONE, checkin)
-    checkin.snoozed_until = until
-    checkin.reminded_at = None
-    session.add(CheckInAnswer(checkin_id=checkin.id, at=now, question="snooze", value=f"{until:%Y%m%dT%H%M}"))
-    session.add(checkin)
-    return checkin
+def queue_shared(*, session: Session, checkin: CheckIn, now: datetime) -> None:
+    """The mentee finished and ticked something to share: the mentor hears it (when their quiet hours end);
+    a finish after "change my answer" is told again."""
+    if not (checkin.share_with_mentor or checkin.share_word_with_mentor):
+        return
+    binome = session.get(Binome, checkin.binome_id)
+    mentor = session.get(Participant, binome.mentor_id)
+    stamp = len(answers(session=session, checkin_id=checkin.id))
+    queue_soon(session=session, recipient=mentor, kind="checkin_shared", key=f"checkin:{checkin.id}:shared:{stamp}",
+               now=now, params={"checkin_id": checkin.id})
+
+
+outbox.declare("checkin_shared", max_delay=timedelta(days=3))
+
+
+def queue_soon(*, session: Session, recipient: Participant, kind: str, key: str, now: datetime,
+               params: dict) -> None:
+    """Queue a check-in message for now, or when the recipient's quiet hours end."""
+    programme = programme_of(session=session, participant=recipient)
+    due = out_of_quiet_hours(now, tz=timezone_of(recipient, programme),
+                             quiet=checkin_options(programme).quiet_hours, direction="later")
+    outbox.enqueue(session=session, participant_id=recipient.id, kind=kind, key=key, due_at=due, now=now,
+                   params=params)
+
+
+MIDFLOW_FOR = timedelta(days=2)
+
+
+def midflow(*, session: Session, participant_id: int, now: datetime) -> CheckIn | None:
+    """A check-in sent lately that this person has not finished: its buttons are expected."""
+    return session.exec(select(CheckIn).where(CheckIn.participant_id == participant_id,
+                                              col(CheckIn.status).in_([CheckInStatus.OPEN, CheckInStatus.ANSWERED]),
+                                              CheckIn.step != "done", CheckIn.step != "",
+                                              CheckIn.sent_at >= now - MIDFLOW_FOR)
+                        .order_by(col(CheckIn.sent_at).desc())).first()
 
 
 # ---------------------------------------------------------------- away
+
+def away_pause(*, session: Session, participant_id: int, day: date) -> CheckInPause | None:
+    """The absence covering this local day, if any."""
+    return session.exec(
+        select(CheckInPause).where(CheckInPause.participant_id == participant_id, CheckInPause.until >= day,
+                                   col(CheckInPause.ended_at).is_(None))
+        .order_by(col(CheckInPause.until).desc())
+    ).first()
+
 
 def away_until(*, session: Session, participant: Participant, until: date, now: datetime) -> CheckInPause:
     """"I'm away until…" (a local date, inclusive): no check-in until then; the open, unanswered one is
@@ -438,52 +307,3 @@ def current_away(*, session: Session, participant: Participant, programme: Progr
                  now: datetime) -> CheckInPause | None:
     return away_pause(session=session, participant_id=participant.id,
                       day=local_day(now, timezone_of(participant, programme)))
-
-
-# ---------------------------------------------------------------- progress
-
-@dataclass(frozen=True)
-class Streak:
-    streak: int  # answered in a row, most recent first
-    answered: int
-    sent: int
-
-
-def streak(*, session: Session, participant_id: int) -> Streak:
-    rows = session.exec(select(CheckIn).where(CheckIn.participant_id == participant_id,
-                                              col(CheckIn.sent_at).is_not(None))
-                        .order_by(col(CheckIn.due_at).desc())).all()
-    counted = [c for c in rows if c.status != CheckInStatus.SKIPPED]
-    answered = sum(1 for c in counted if c.answered_at is not None)
-    run = 0
-    for c in counted:
-        if c.answered_at is not None:
-            run += 1
-        elif c.status == CheckInStatus.OPEN and run == 0:
-            continue  # the current one, still waiting: it does not break the streak
-        else:
-            break
-    return Streak(run, answered, len(counted))
-
-
-def previous_sent(*, session: Session, checkin: CheckIn) -> CheckIn | None:
-    return session.exec(select(CheckIn).where(CheckIn.participant_id == checkin.participant_id,
-                                              col(CheckIn.sent_at).is_not(None), CheckIn.id != checkin.id,
-                                              CheckIn.due_at < checkin.due_at)
-                        .order_by(col(CheckIn.due_at).desc())).first()
-
-
-MIDFLOW_FOR = timedelta(days=2)
-
-
-def midflow(*, session: Session, participant_id: int, now: datetime) -> CheckIn | None:
-    """A check-in sent lately that this person has not finished: its buttons are expected."""
-    return session.exec(select(CheckIn).where(CheckIn.participant_id == participant_id,
-                                              col(CheckIn.status).in_([CheckInStatus.OPEN, CheckInStatus.ANSWERED]),
-                                              CheckIn.step != "done", CheckIn.step != "",
-                                              CheckIn.sent_at >= now - MIDFLOW_FOR)
-                        .order_by(col(CheckIn.sent_at).desc())).first()
-
-
-def local_time_on(day: date, at: time, tz: str) -> datetime:
-    return local_instant(day, at, tz)

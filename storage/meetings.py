@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from storage.audit import record
 from storage.models import (Absence, AbsenceReason, Binome, BinomeStatus, Meeting, MeetingSeries, MeetingStatus,
                             Participant, PlaceKind, Programme, Role)
+from storage.participants import current_binome
 from storage.schedule import local_instant, next_occurrence
 
 DRAFT_LIFETIME = timedelta(days=1)
@@ -186,8 +187,6 @@ def announce_absence(*, session: Session, meeting_id: int, participant_id: int, 
 def next_meeting(*, session: Session, participant: Participant, now: datetime,
                  not_started: bool = False) -> Meeting | None:
     """The participant's next proposed or confirmed meeting that has not ended (or not started)."""
-    from storage.participants import current_binome
-
     binome = current_binome(session=session, participant=participant)
     if binome is None:
         return None

@@ -1,10 +1,16 @@
-"""Per-programme settings with their defaults, read from Programme.options (JSON)."""
+"""Per-programme settings with their defaults, read from Programme.options (JSON).
+
+The option groups of the meetings, the check-ins and the action plan live here, so the features import
+them and this module imports no feature (the warning signs' group is read from storage.signals, which
+imports nothing of ours but the models and the time rules).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
 
 from storage.models import Programme
+from storage.signals import signal_options
 
 
 def parse_hhmm(text: str) -> time:
@@ -33,6 +39,50 @@ def meeting_options(programme: Programme) -> MeetingOptions:
         if "reminder_day_before_at" in options else default.reminder_day_before_at,
         reminder_hours_before=int(options.get("reminder_hours_before", default.reminder_hours_before)),
     )
+
+
+@dataclass(frozen=True)
+class CheckinOptions:
+    weekday: int = 2  # Wednesday (Monday = 0)
+    at: time = time(18, 0)  # local time, in the participant's timezone
+    every_weeks: int = 1
+    reminder_hours: int = 24  # after sending (or the end of a snooze) without any answer
+    missed_hours: int = 24  # after the reminder without any answer
+    skip_meeting_days: int = 2  # a meeting starting within this many days of the due time replaces it
+    change_minutes: int = 60  # how long a finished check-in can still be changed
+    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+
+
+def checkin_options(programme: Programme) -> CheckinOptions:
+    options, default = programme.options or {}, CheckinOptions()
+    weekday = int(options.get("checkin_weekday", default.weekday))
+    if not 0 <= weekday <= 6:
+        raise ValueError("checkin_weekday must be 0 (Monday) to 6 (Sunday)")
+    return CheckinOptions(
+        weekday=weekday,
+        at=parse_hhmm(options["checkin_time"]) if "checkin_time" in options else default.at,
+        every_weeks=max(1, int(options.get("checkin_every_weeks", default.every_weeks))),
+        reminder_hours=int(options.get("checkin_reminder_hours", default.reminder_hours)),
+        missed_hours=int(options.get("checkin_missed_hours", default.missed_hours)),
+        skip_meeting_days=int(options.get("checkin_skip_meeting_days", default.skip_meeting_days)),
+        change_minutes=int(options.get("checkin_change_minutes", default.change_minutes)),
+        quiet_hours=meeting_options(programme).quiet_hours,
+    )
+
+
+DEFAULT_CATEGORIES = ("job_search", "cv_letters", "training", "network", "language", "administrative", "wellbeing",
+                      "other")
+
+
+def categories_for(programme: Programme) -> list[str]:
+    """The programme's action categories: `options["action_categories"]` (known keys only, in its order),
+    else the default list."""
+    wanted = (programme.options or {}).get("action_categories") if programme is not None else None
+    if isinstance(wanted, (list, tuple)):
+        chosen = [key for key in dict.fromkeys(wanted) if isinstance(key, str) and key in DEFAULT_CATEGORIES]
+        if chosen:
+            return chosen
+    return list(DEFAULT_CATEGORIES)
 
 
 # ---------------------------------------------------------------- changing a programme's settings
@@ -64,8 +114,6 @@ def _factor(text: str) -> float:
 
 
 def _categories(text: str) -> list[str]:
-    from storage.plans import DEFAULT_CATEGORIES
-
     keys = [key.strip() for key in text.split(",") if key.strip()]
     if not keys or any(key not in DEFAULT_CATEGORIES for key in keys):
         raise ValueError(text)
@@ -80,9 +128,8 @@ def _weekday(text: str) -> int:
     return WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int_in(0, 6)(text)
 
 
-# Every setting a coordinator may change, with how its text is read. The defaults live with the features
-# that read them (storage.options, storage.checkins, storage.signals, storage.plans); docs/settings.md lists
-# them all.
+# Every setting a coordinator may change, with how its text is read. The defaults are above (and, for the
+# warning signs, in storage.signals); docs/settings.md lists them all.
 SETTABLE = {
     "quiet_hours": _window,
     "reminder_day_before_at": _hhmm,
@@ -133,10 +180,6 @@ def parse_assignment(text: str) -> tuple[str, object]:
 
 def effective_options(programme: Programme) -> dict[str, object]:
     """Every setting as the features read it now (the programme's value, or the default)."""
-    from storage.checkins import checkin_options
-    from storage.plans import categories_for
-    from storage.signals import signal_options
-
     meeting, checkin, signal = meeting_options(programme), checkin_options(programme), signal_options(programme)
     hhmm = "{:%H:%M}".format
     values: dict[str, object] = {

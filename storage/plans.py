@@ -4,21 +4,28 @@ The mentor or the mentee adds actions (a short title, optionally a category from
 list and a due date), edits them and changes their status. Every change is kept as a
 `PlanActionChange` row (when, who, which field, from what to what) and in the audit log with ids,
 field names, statuses and categories only — never a title or a note.
+
+What others hear of it goes through the outbox: the mentee's "done" grouped into one notice a day for
+the mentor (`plan_done`), the actions the mentor added in a review after a meeting, for the mentee
+(`plan_news`). How they are written is in conversations.plan_texts.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from storage import outbox
 from storage.audit import record
-from storage.meetings import Pair
-from storage.models import (ActionStatus, Binome, BinomeStatus, Participant, PlanAction, PlanActionChange,
-                            Programme)
+from storage.meetings import Pair, pair_of
+from storage.models import (ActionStatus, Binome, BinomeStatus, Meeting, MeetingStatus, OutboundMessage, Participant,
+                            PlanAction, PlanActionChange, Programme)
+from storage.options import DEFAULT_CATEGORIES, categories_for, meeting_options  # the categories are options
+from storage.participants import programme_of, timezone_of
+from storage.schedule import local_instant, out_of_quiet_hours
 
-DEFAULT_CATEGORIES = ("job_search", "cv_letters", "training", "network", "language", "administrative", "wellbeing",
-                      "other")
 TITLE_MAX = 200
 NOTE_MAX = 500
 OPEN_STATUSES = (ActionStatus.TO_DO, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
@@ -43,17 +50,6 @@ class PlanRefused(Exception):
     def __init__(self, refusal: PlanRefusal) -> None:
         super().__init__(refusal.value)
         self.refusal = refusal
-
-
-def categories_for(programme: Programme) -> list[str]:
-    """The programme's categories: `options["action_categories"]` (known keys only, in its order), else
-    the default list."""
-    wanted = (programme.options or {}).get("action_categories") if programme is not None else None
-    if isinstance(wanted, (list, tuple)):
-        chosen = [key for key in dict.fromkeys(wanted) if isinstance(key, str) and key in DEFAULT_CATEGORIES]
-        if chosen:
-            return chosen
-    return list(DEFAULT_CATEGORIES)
 
 
 def _pair(session: Session, binome: Binome) -> Pair:
@@ -238,3 +234,131 @@ def added_since(*, session: Session, binome_id: int, by: int, since: datetime,
     if until is not None:
         query = query.where(PlanAction.created_at <= until)
     return sorted(session.exec(query), key=lambda a: (a.created_at, a.id))
+
+
+def progress_list(*, session: Session, binome_id: int) -> list[PlanAction]:
+    """/progress: the actions not dropped, open ones first, then by due date and id."""
+    return list(session.exec(select(PlanAction).where(PlanAction.binome_id == binome_id,
+                                                      PlanAction.status != ActionStatus.DROPPED)
+                             .order_by(PlanAction.status == ActionStatus.DONE, PlanAction.due_on,
+                                       PlanAction.id)).all())
+
+
+def status_changes_since(*, session: Session, binome_id: int,
+                         since: datetime) -> list[tuple[PlanActionChange, PlanAction]]:
+    """The binôme's status changes from `since` on, oldest first, with their actions."""
+    return list(session.exec(
+        select(PlanActionChange, PlanAction).join(PlanAction, PlanAction.id == PlanActionChange.action_id)
+        .where(PlanAction.binome_id == binome_id, PlanActionChange.field == "status",
+               PlanActionChange.at >= since).order_by(PlanActionChange.at)
+    ).all())
+
+
+# ---------------------------------------------------------------- a change the partner hears of
+
+DONE_NOTICE_AT = time(18, 0)  # the mentor's grouped "done" notice, in the mentor's timezone
+
+
+def change_status(*, session: Session, action_id: int, participant_id: int, status: ActionStatus,
+                  now: datetime) -> PlanAction:
+    """Set an action's status (`set_status`) and queue what follows: the mentee marks it done, the
+    mentor's grouped "done" notice (outbox kind `plan_done`, one a day at 18:00 in the mentor's
+    timezone, key `plan_done:<binôme id>:<mentor's local date>`). Blocked: nothing is queued; the
+    caller asks what blocks it.
+
+    Raises PlanRefused for a foreign, gone or invalid action.
+    """
+    action, pair = member_action(session, action_id, participant_id)
+    old = action.status
+    action = set_status(session=session, action_id=action_id, participant_id=participant_id, status=status, now=now)
+    if old != action.status and action.status == ActionStatus.DONE and participant_id == pair.mentee.id:
+        _queue_done_notice(session, pair, now)
+    return action
+
+
+def done_notice_time(now: datetime, tz: str, quiet) -> tuple[date, datetime]:
+    """The mentor's local day and instant of the next grouped "done" notice: today at 18:00 local if
+    that is still ahead, else tomorrow; moved out of quiet hours."""
+    day = now.astimezone(ZoneInfo(tz)).date()
+    due = local_instant(day, DONE_NOTICE_AT, tz)
+    if due <= now:
+        day += timedelta(days=1)
+        due = local_instant(day, DONE_NOTICE_AT, tz)
+    return day, out_of_quiet_hours(due, tz=tz, quiet=quiet, direction="later")
+
+
+def _queue_done_notice(session: Session, pair: Pair, now: datetime) -> None:
+    tz = timezone_of(pair.mentor, pair.programme)
+    day, due = done_notice_time(now, tz, meeting_options(pair.programme).quiet_hours)
+    outbox.enqueue(session=session, participant_id=pair.mentor.id, kind="plan_done",
+                   key=f"plan_done:{pair.binome.id}:{day.isoformat()}", due_at=due, now=now,
+                   params={"binome_id": pair.binome.id})
+
+
+def done_to_report(*, session: Session, binome_id: int) -> list[PlanAction]:
+    """What the mentee marked done since the mentor's last "done" notice was sent (still done)."""
+    binome = session.get(Binome, binome_id)
+    last = session.exec(
+        select(OutboundMessage.sent_at)
+        .where(OutboundMessage.kind == "plan_done", OutboundMessage.participant_id == binome.mentor_id,
+               col(OutboundMessage.idempotency_key).startswith(f"plan_done:{binome_id}:", autoescape=True),
+               col(OutboundMessage.sent_at).is_not(None))
+        .order_by(col(OutboundMessage.sent_at).desc())).first()
+    return done_since(session=session, binome_id=binome_id, by=binome.mentee_id, since=last)
+
+
+outbox.declare("plan_done", max_delay=timedelta(days=1),
+               relevant=lambda session, message: bool(done_to_report(session=session,
+                                                                     binome_id=message.params["binome_id"])))
+
+
+# ---------------------------------------------------------------- the mentor's review after a meeting held
+
+def review_meeting(*, session: Session, meeting_id: int, participant_id: int,
+                   binome_id: int | None = None) -> tuple[Meeting, Pair]:
+    """The held meeting whose review the mentor is doing; PlanRefused otherwise."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.HELD or meeting.outcome_at is None:
+        raise PlanRefused(PlanRefusal.GONE)
+    pair = pair_of(session=session, meeting=meeting)
+    if participant_id != pair.mentor.id or (binome_id is not None and binome_id != pair.binome.id):
+        raise PlanRefused(PlanRefusal.NOT_YOURS)
+    if pair.binome.status == BinomeStatus.CLOSED:
+        raise PlanRefused(PlanRefusal.GONE)
+    return meeting, pair
+
+
+def review_counts(*, session: Session, meeting: Meeting, mentor_id: int, now: datetime) -> dict[str, int]:
+    """What the mentor did to the plan since the meeting's outcome: done, new, dropped."""
+    changes = session.exec(
+        select(PlanActionChange).join(PlanAction, PlanAction.id == PlanActionChange.action_id)
+        .where(PlanAction.binome_id == meeting.binome_id, PlanActionChange.by == mentor_id,
+               PlanActionChange.at >= meeting.outcome_at, PlanActionChange.at <= now)).all()
+    counts = {"done": set(), "new": set(), "dropped": set()}
+    for change in changes:
+        if change.field == "created":
+            counts["new"].add(change.action_id)
+        elif change.field == "status" and change.new in ("done", "dropped"):
+            counts[change.new].add(change.action_id)
+    return {key: len(ids) for key, ids in counts.items()}
+
+
+def queue_news(*, session: Session, pair: Pair, meeting: Meeting, by: int, now: datetime) -> None:
+    """Tell the mentee about the actions the mentor added in the review (when their quiet hours end)."""
+    recipient = pair.mentee
+    programme = programme_of(session=session, participant=recipient)
+    due = out_of_quiet_hours(now, tz=timezone_of(recipient, programme), quiet=meeting_options(programme).quiet_hours,
+                             direction="later")
+    outbox.enqueue(session=session, participant_id=recipient.id, kind="plan_news",
+                   key=f"plan_news:{pair.binome.id}:{meeting.id}", due_at=due, now=now,
+                   params={"binome_id": pair.binome.id, "meeting_id": meeting.id, "by": by})
+
+
+def news_of(*, session: Session, params: dict) -> list[PlanAction]:
+    """The actions a `plan_news` message is about: added by the mentor since the meeting's outcome, open."""
+    meeting = session.get(Meeting, params["meeting_id"])
+    return added_since(session=session, binome_id=params["binome_id"], by=params["by"], since=meeting.outcome_at)
+
+
+outbox.declare("plan_news", max_delay=timedelta(days=3),
+               relevant=lambda session, message: bool(news_of(session=session, params=message.params)))

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
+from storage import checkin_progress as progress
+from storage import checkin_rhythm as rhythm
 from storage import checkins as rules
 from storage.models import (CheckIn, CheckInAnswer, CheckInStatus, Meeting, MeetingStatus, ParticipantStatus,
                             Programme)
@@ -41,16 +43,16 @@ def test_the_rhythm_is_in_the_mentees_timezone_and_keeps_18_00_across_dst(sessio
     with session() as s:
         programme, mentor, mentee, binome = setup_pair(s)
         mentee.timezone = "America/Montreal"
-        due_mentee = rules.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
-        due_mentor = rules.schedule_next(session=s, binome=binome, participant=mentor, programme=programme, now=NOW)
+        due_mentee = rhythm.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
+        due_mentor = rhythm.schedule_next(session=s, binome=binome, participant=mentor, programme=programme, now=NOW)
         assert due_mentee.due_at == datetime(2026, 9, 9, 22, 0, tzinfo=UTC)  # 18:00 in Montreal (EDT)
         assert due_mentor.due_at == datetime(2026, 9, 9, 16, 0, tzinfo=UTC)  # 18:00 in Brussels (CEST)
         assert due_mentee.period == "2026-W37" and due_mentee.status == CheckInStatus.SCHEDULED
         # Written once per period.
-        assert rules.schedule_next(session=s, binome=binome, participant=mentor, programme=programme,
+        assert rhythm.schedule_next(session=s, binome=binome, participant=mentor, programme=programme,
                                    now=NOW) is None
         # After the clocks change in Brussels (25 Oct), still 18:00 local: 17:00 UTC.
-        later = rules.schedule_next(session=s, binome=binome, participant=mentor, programme=programme,
+        later = rhythm.schedule_next(session=s, binome=binome, participant=mentor, programme=programme,
                                     now=datetime(2026, 10, 26, 0, 0, tzinfo=UTC))
         assert later.due_at == datetime(2026, 10, 28, 17, 0, tzinfo=UTC) and later.period == "2026-W44"
 
@@ -58,43 +60,43 @@ def test_the_rhythm_is_in_the_mentees_timezone_and_keeps_18_00_across_dst(sessio
 def test_a_due_time_in_quiet_hours_moves_to_the_morning(session):
     with session() as s:
         programme, mentor, mentee, binome = setup_pair(s, checkin_time="06:30")
-        checkin = rules.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
+        checkin = rhythm.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
         assert checkin.due_at == datetime(2026, 9, 9, 6, 0, tzinfo=UTC)  # 08:00 in Brussels
 
 
 def test_skipped_near_a_meeting_when_away_or_paused(session):
     with session() as s:
         programme, mentor, mentee, binome = setup_pair(s)
-        checkin = rules.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
+        checkin = rhythm.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
         due = checkin.due_at
-        assert rules.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme, now=due) is None
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme, now=due) is None
         meeting = Meeting(binome_id=binome.id, starts_at=due + timedelta(days=1, hours=20),
                           status=MeetingStatus.CONFIRMED, proposed_by=mentor.id, created_at=NOW)
         s.add(meeting)
         s.flush()
-        assert rules.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
                                  now=due) == "meeting"
         meeting.status = MeetingStatus.CANCELLED  # a cancelled meeting does not replace it
         s.flush()
-        assert rules.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme, now=due) is None
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme, now=due) is None
         meeting.status, meeting.starts_at = MeetingStatus.CONFIRMED, due + timedelta(days=2, hours=1)
         s.flush()
-        assert rules.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme, now=due) is None
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme, now=due) is None
         pause = rules.away_until(session=s, participant=mentee, until=date(2026, 9, 9), now=NOW)
-        assert rules.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
                                  now=due) == "away"
         assert rules.end_away(session=s, participant=mentee, now=NOW) and pause.ended_at == NOW
         mentee.status = ParticipantStatus.PAUSED
-        assert rules.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
                                  now=due) == "paused"
         mentee.status = ParticipantStatus.ACTIVE
-        assert rules.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
                                  now=due + timedelta(hours=13)) == "stale"
 
 
 def sent_checkin(s, programme, participant, binome, now=NOW, action_ids=()):
-    checkin = rules.schedule_next(session=s, binome=binome, participant=participant, programme=programme, now=now)
-    rules.mark_sent(session=s, checkin=checkin, action_ids=list(action_ids), now=checkin.due_at)
+    checkin = rhythm.schedule_next(session=s, binome=binome, participant=participant, programme=programme, now=now)
+    rhythm.mark_sent(session=s, checkin=checkin, action_ids=list(action_ids), now=checkin.due_at)
     return checkin
 
 
@@ -103,13 +105,13 @@ def test_reminder_then_missed_timing_and_a_snooze_moves_them(session):
         programme, mentor, mentee, binome = setup_pair(s, checkin_reminder_hours=12, checkin_missed_hours=6)
         options = rules.checkin_options(programme)
         checkin = sent_checkin(s, programme, mentee, binome)
-        assert rules.reminder_due_at(checkin, options) == checkin.sent_at + timedelta(hours=12)
+        assert rhythm.reminder_due_at(checkin, options) == checkin.sent_at + timedelta(hours=12)
         until = checkin.sent_at + timedelta(hours=3)
-        rules.snooze(session=s, checkin_id=checkin.id, participant_id=mentee.id, until=until, now=checkin.sent_at)
-        assert rules.reminder_due_at(checkin, options) == until + timedelta(hours=12)
-        rules.mark_reminded(session=s, checkin=checkin, now=until + timedelta(hours=12))
-        assert rules.missed_due_at(checkin, options) == until + timedelta(hours=18)
-        rules.mark_missed(session=s, checkin=checkin, now=until + timedelta(hours=18))
+        rhythm.snooze(session=s, checkin_id=checkin.id, participant_id=mentee.id, until=until, now=checkin.sent_at)
+        assert rhythm.reminder_due_at(checkin, options) == until + timedelta(hours=12)
+        rhythm.mark_reminded(session=s, checkin=checkin, now=until + timedelta(hours=12))
+        assert rhythm.missed_due_at(checkin, options) == until + timedelta(hours=18)
+        rhythm.mark_missed(session=s, checkin=checkin, now=until + timedelta(hours=18))
         assert checkin.status == CheckInStatus.MISSED
 
 
@@ -170,8 +172,8 @@ def test_streak_counts_answered_in_a_row_and_ignores_skipped(session):
                 rules.answer_mood(session=s, checkin_id=checkin.id, participant_id=mentee.id, mood=3,
                                   now=checkin.sent_at)
             now = checkin.due_at + timedelta(hours=1)
-        rules.mark_missed(session=s, checkin=made[1], now=now)
-        rules.skip(session=s, checkin=made[3], reason="away", now=now)
-        result = rules.streak(session=s, participant_id=mentee.id)
+        rhythm.mark_missed(session=s, checkin=made[1], now=now)
+        rhythm.skip(session=s, checkin=made[3], reason="away", now=now)
+        result = progress.streak(session=s, participant_id=mentee.id)
         assert (result.streak, result.answered, result.sent) == (2, 3, 4)
         assert s.exec(select(CheckIn).where(CheckIn.status == CheckInStatus.SKIPPED)).one().id == made[3].id

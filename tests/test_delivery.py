@@ -4,11 +4,15 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
+
+import conversations  # noqa: F401  (registers the renderers, as the application does)
 
 from bot import sender
 from storage import outbox
 from storage.models import OutboundMessage, Participant, ParticipantStatus, Role
+from tests.conftest import START
 from tests.factories import link, make_pair, make_participant, make_programme
 
 
@@ -226,3 +230,17 @@ async def test_documents_relevance_and_cancelling(harness, session, clock, monke
     queue_news(session, clock, people["Marc0"], people["Amina0"], "nudge")
     assert await harness.tick() == 0
     assert rows(session)["nudge"].error == "no longer relevant"
+
+
+def test_every_declared_kind_of_message_has_a_renderer_and_no_renderer_is_undeclared():
+    assert sorted(outbox.KINDS) == sorted(sender.RENDERERS)
+    assert len(outbox.KINDS) > 20
+
+
+def test_a_kind_cannot_be_declared_twice_with_other_rules():
+    outbox.declare("partner_joined", max_delay=outbox.KINDS["partner_joined"].max_delay,
+                   relevant=outbox.KINDS["partner_joined"].relevant)  # the same declaration again is harmless
+    with pytest.raises(ValueError):
+        outbox.declare("partner_joined", max_delay=timedelta(minutes=1))
+    with pytest.raises(KeyError):
+        outbox.enqueue(session=None, participant_id=1, kind="no_such_kind", key="k", due_at=START, now=START)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from icalendar import Calendar
 from sqlmodel import select
 
 from bot.app import build_application, running, tick
@@ -66,9 +67,11 @@ async def test_a_meeting_planned_by_buttons_accepted_and_added_to_the_calendar(h
     for user in (marc, amina):
         confirmed = await user.wait_for_message()
         assert confirmed.text.startswith("📅 Confirmé : rencontre avec")
-        ics = confirmed.document["data"].decode()
+        [event] = Calendar.from_ical(confirmed.document["data"]).walk("VEVENT")
         assert confirmed.document["file_name"] == "rencontre.ics"
-        assert "DTSTART:20260910T150000Z" in ics and "DTEND:20260910T163000Z" in ics  # 17:00 in Brussels
+        assert event.decoded("DTSTART") == datetime(2026, 9, 10, 15, 0, tzinfo=timezone.utc)  # 17:00 in Brussels
+        assert event.decoded("DTEND") == datetime(2026, 9, 10, 16, 30, tzinfo=timezone.utc)
+        assert event["DTSTART"].to_ical() == b"20260910T150000Z" and event["DTEND"].to_ical() == b"20260910T163000Z"
     with session() as s:
         meeting = s.exec(select(Meeting)).one()
         assert meeting.status == MeetingStatus.CONFIRMED and meeting.confirmed_at == clock.now()
@@ -196,8 +199,9 @@ async def test_a_meeting_keeps_its_local_time_across_the_dst_change(harness, ses
                             "(Banque du Midi)."
     await tap(amina, proposal, "Accept")
     await harness.tick()
-    ics = (await marc.wait_for_message()).document["data"].decode()
-    assert "DTSTART:20261027T160000Z" in ics  # 17:00 in Brussels, winter time (UTC+1)
+    [event] = Calendar.from_ical((await marc.wait_for_message()).document["data"]).walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime(2026, 10, 27, 16, 0, tzinfo=timezone.utc)  # 17:00 Brussels, UTC+1
+    assert event["DTSTART"].to_ical() == b"20261027T160000Z"
 
 
 async def test_a_proposal_made_late_at_night_waits_for_the_morning(harness, session, clock):
@@ -355,7 +359,7 @@ async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_
     await harness.tick()
     moved = await marc.wait_for_message()
     assert moved.text == "🔁 Amina doit déplacer la rencontre jeudi 10 septembre à 17:00 et va proposer un autre moment."
-    assert "METHOD:CANCEL" in moved.document["data"].decode()
+    assert str(Calendar.from_ical(moved.document["data"])["METHOD"]) == "CANCEL"
     await tap(amina, menu, "ven. 11 sept.")
     await tap(amina, menu, "18:00")
     await tap(amina, menu, "Sur le lieu de travail")
@@ -441,12 +445,12 @@ async def test_reminder_times_and_quiet_hours_are_set_per_programme(harness, ses
         programme.options = {**programme.options, "reminder_day_before_at": "20:30"}  # inside the quiet hours
         s.add(programme)
         meeting = s.exec(select(Meeting)).one()
-        from conversations.meetings import schedule_reminders
+        from storage.meeting_messages import queue_reminders
         from storage.meetings import pair_of
 
         pair = pair_of(session=s, meeting=meeting)
         meeting.starts_at = datetime(2026, 9, 11, 15, 0, tzinfo=timezone.utc)  # as if moved to Friday
-        schedule_reminders(s, meeting, pair.mentee, clock.now())
+        queue_reminders(session=s, meeting=meeting, person=pair.mentee, now=clock.now())
         moved = s.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key.contains("20260911"),
                                                      OutboundMessage.participant_id == mentee.id)).all()
         assert sorted(m.due_at for m in moved)[0] == datetime(2026, 9, 10, 17, 59, tzinfo=timezone.utc)  # 19:59

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from conversations.meetings import schedule_outcome_question
+from storage.meeting_messages import queue_outcome_question
 from storage import plans
 from storage.models import (ActionStatus, AuditLog, Meeting, MeetingStatus, OutboundMessage, PlanAction,
                             PlanActionChange, Role)
@@ -250,7 +250,8 @@ async def held_meeting(harness, session, ids, marc):
         s.add(meeting)
         s.flush()
         from storage.models import Participant
-        schedule_outcome_question(s, meeting, s.get(Participant, ids["mentor"]), START - timedelta(days=3))
+        queue_outcome_question(session=s, meeting=meeting, mentor=s.get(Participant, ids["mentor"]),
+                               now=START - timedelta(days=3))
         meeting_id = meeting.id
     await harness.tick()
     question = await marc.wait_for_message(predicate=lambda m: m.text.startswith("How did the meeting"))

@@ -1,8 +1,9 @@
-"""What the coordinators of a programme are told about reachability: facts, once per episode.
+"""Reachability: what the coordinators of a programme are told, facts only, once per episode.
 
 Telegram refusing delivery (the person blocked the bot or left Telegram) stops every message to them;
-their coordinators hear it once, and again when the person is back. The warning-signs feature turns
-the same facts into alerts.
+their coordinators hear it once ("participant_unreachable"), and again when the person is back
+("participant_back"). The same fact is an alert (open alerts, digest, re-notification), whose first
+notification is that message; the person back clears it.
 """
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import sender
-from bot.i18n import Translator
-from bot.vocabulary import term
-from storage import outbox
-from storage.models import Alert, Participant, ParticipantStatus, Programme
+from storage import alerts, outbox, signals
+from storage.models import Participant, ParticipantStatus
 from storage.participants import coordinators_of, current_binome, mark_unreachable, resume
+
+outbox.declare("participant_unreachable", max_delay=timedelta(days=3))
+outbox.declare("participant_back", max_delay=timedelta(days=3))
 
 
 def participant_unreachable(*, session: Session, participant: Participant, now: datetime) -> bool:
@@ -28,10 +29,7 @@ def participant_unreachable(*, session: Session, participant: Participant, now: 
 
 
 def _unreachable_alert(session: Session, participant: Participant, now: datetime, back: bool = False) -> int | None:
-    """The same fact as an alert (open alerts, digest, re-notification), whose first notification is
-    the message above; the person back clears it."""
-    from storage import alerts, signals
-
+    """The same fact as an alert, already notified by the message above; the person back clears it."""
     binome = current_binome(session=session, participant=participant)
     if binome is None:
         return None
@@ -70,30 +68,3 @@ def _tell_coordinators(session: Session, participant: Participant, kind: str, no
         outbox.enqueue(session=session, participant_id=coordinator.id, kind=kind, due_at=now, now=now,
                        key=f"{kind}:{participant.id}:{episode:%Y%m%dT%H%M%S}:{coordinator.id}",
                        params={"participant_id": participant.id, "alert_id": alert_id})
-
-
-def _who(tr: Translator, session: Session, participant: Participant) -> dict:
-    programme = session.get(Programme, participant.programme_id)
-    binome = current_binome(session=session, participant=participant)
-    return {"name": participant.display_name, "role": term(tr, programme, participant.role),
-            "binome": binome.label if binome else "-"}
-
-
-@sender.renderer("participant_unreachable", max_delay=timedelta(days=3))
-def render_unreachable(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
-    who = _who(tr, session, session.get(Participant, params["participant_id"]))
-    text = tr(
-        "⚠️ {name} ({role}, binôme {binome}) can no longer be reached on Telegram: they blocked the bot or "
-        "left Telegram. I have stopped writing to them and will tell you when they are back.").format(**who)
-    alert = session.get(Alert, params["alert_id"]) if params.get("alert_id") else None
-    if alert is None:
-        return sender.Rendered(text)
-    from conversations.alerts import keyboard  # the alert's buttons: I'm on it, Resolved, …
-
-    return sender.Rendered(text, keyboard(tr, alert))
-
-
-@sender.renderer("participant_back", max_delay=timedelta(days=3))
-def render_back(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
-    who = _who(tr, session, session.get(Participant, params["participant_id"]))
-    return sender.Rendered(tr("✅ {name} ({role}, binôme {binome}) can be reached on Telegram again.").format(**who))

@@ -1,0 +1,62 @@
+""""I need help" / "I want to stop": the two buttons /help (and the end of a check-in) offer to mentors
+and mentees, and what pressing them does (`storage.support.request_support`). Callback data: `sup:<verb>`."""
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from storage.models import Participant, Role, SupportKind
+from storage.support import request_support
+
+SUPPORT_PATTERN = r"^sup:(help|stop|stopyes|keep)$"
+
+
+def support_buttons(tr: Translator) -> list[list[InlineKeyboardButton]]:
+    """The two buttons that /help (and the end of a check-in) offer to mentors and mentees."""
+    return [[InlineKeyboardButton(tr("🆘 I need help"), callback_data="sup:help"),
+             InlineKeyboardButton(tr("✋ I want to stop"), callback_data="sup:stop")]]
+
+
+async def on_support(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    verb = context.match.group(1)
+    participant = context.participant
+    _ = context._
+    if participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR:
+        await query.answer(_("This button is no longer valid."))
+        return
+    now = context.services.now()
+    if verb == "stop":
+        await query.answer()
+        await update.effective_message.reply_text(
+            _("Do you want to stop the mentoring? I will tell your coordinator, who will get in touch with you to "
+              "talk it over. Nothing is closed automatically."),
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(_("✋ Yes, tell my coordinator"),
+                                                                     callback_data="sup:stopyes")],
+                                               [InlineKeyboardButton(_("↩️ No, carry on"), callback_data="sup:keep")]]))
+        return
+    if verb == "keep":
+        await query.answer()
+        await query.edit_message_text(_("Good, nothing changes. /help is there if you need anything."))
+        return
+    kind = SupportKind.HELP if verb == "help" else SupportKind.STOP
+    with context.services.session() as session:
+        new = request_support(session=session, participant=session.get(Participant, participant.id), kind=kind,
+                              now=now)
+    await query.answer()
+    if not new:
+        text = _("Your coordinator already knows and will get in touch with you soon.")
+    elif kind == SupportKind.HELP:
+        text = _("I have told your coordinator, who will get in touch with you soon. You are not alone.")
+    else:
+        text = _("Done: your coordinator has been told and will get in touch with you. Until then, nothing changes "
+                 "for your binôme.")
+    if verb == "stopyes":
+        await query.edit_message_text(text)
+    else:
+        await update.effective_message.reply_text(text)
+
+
+HANDLERS = [CallbackQueryHandler(on_support, pattern=SUPPORT_PATTERN)]

@@ -1,0 +1,136 @@
+"""What the tick does for warning signs: evaluate the signals, climb the ladder, re-notify, escalate,
+and queue the Monday digest.
+
+Ladder (see docs/warning-signs.md): a missed check-in → a kind nudge to the person (first miss of a
+streak); the mentee's 2nd miss in a row → a soft warning to the mentor; a threshold crossed → an alert
+to the programme's coordinators; unacknowledged 48 h → re-notified once; 48 h more → the backup
+coordinator.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from storage import alerts as rules
+from storage import outbox, signals
+from storage.binome_facts import week_facts
+from storage.models import (Alert, Binome, BinomeStatus, CheckIn, CheckInStatus, OutboundMessage, Participant,
+                            Programme, Role)
+from storage.participants import timezone_of
+
+NUDGE_LOOKBACK = timedelta(days=3)  # missed check-ins this recent get their nudge / soft warning
+
+
+def _still_missed(session: Session, message: OutboundMessage) -> bool:
+    checkin = session.get(CheckIn, message.params["checkin_id"])
+    return checkin is not None and checkin.status == CheckInStatus.MISSED
+
+
+outbox.declare("checkin_missed_nudge", max_delay=timedelta(days=2), relevant=_still_missed)
+outbox.declare("mentor_soft_warning", max_delay=timedelta(days=2), relevant=_still_missed)
+outbox.declare("coordinator_digest", max_delay=timedelta(hours=12))
+
+
+def queue_due_work(session: Session, now: datetime, *, scan: bool) -> None:
+    """Run by the tick: evaluate the signals (when `scan`), notify, re-notify, escalate, digest."""
+    _renotify(session, now)
+    if not scan:
+        return
+    _scan(session, now)
+    _ladder(session, now)
+    _digests(session, now)
+
+
+def _scan(session: Session, now: datetime) -> None:
+    options_by_programme: dict[int, signals.SignalOptions] = {}
+    for binome in session.exec(select(Binome).where(Binome.status == BinomeStatus.ACTIVE)).all():
+        if binome.programme_id not in options_by_programme:
+            options_by_programme[binome.programme_id] = signals.signal_options(session.get(Programme,
+                                                                                           binome.programme_id))
+        options = options_by_programme[binome.programme_id]
+        found = signals.evaluate(session, binome, now, options)
+        for alert, why in rules.sync(session=session, binome=binome, findings=found, now=now):
+            rules.notify(session=session, alert=alert, now=now, which="worse" if why == "worse" else "new")
+    stale = session.exec(select(Alert.binome_id).join(Binome, Binome.id == Alert.binome_id)
+                         .where(col(Alert.status).in_(list(rules.LIVE)), Binome.status != BinomeStatus.ACTIVE)
+                         .distinct()).all()
+    for binome_id in stale:
+        rules.clear_for_binome(session=session, binome_id=binome_id, now=now, reason="binome_not_active")
+
+
+def _ladder(session: Session, now: datetime) -> None:
+    """A kind nudge after a missed check-in (first of a streak); the mentor's soft warning after the
+    mentee's `mentor_warning_after`-th miss in a row."""
+    recent = session.exec(select(CheckIn).where(CheckIn.status == CheckInStatus.MISSED,
+                                                col(CheckIn.missed_at).is_not(None),
+                                                CheckIn.missed_at >= now - NUDGE_LOOKBACK)).all()
+    for checkin in recent:
+        binome = session.get(Binome, checkin.binome_id)
+        if binome is None or binome.status != BinomeStatus.ACTIVE:
+            continue
+        options = signals.signal_options(session.get(Programme, binome.programme_id))
+        mine = list(session.exec(select(CheckIn).where(CheckIn.participant_id == checkin.participant_id,
+                                                       CheckIn.binome_id == binome.id)
+                                 .order_by(CheckIn.due_at, CheckIn.id)).all())
+        streak = signals.missed_streak(mine, checkin.participant_id)
+        if not streak or streak[-1].id != checkin.id:
+            continue
+        person = session.get(Participant, checkin.participant_id)
+        if len(streak) < options.checkins_missed_in_row:
+            outbox.enqueue(session=session, participant_id=person.id, kind="checkin_missed_nudge", now=now,
+                           key=f"ci_nudge:{checkin.id}",
+                           due_at=rules.after_quiet_hours(session=session, participant=person, now=now),
+                           params={"checkin_id": checkin.id})
+        if checkin.participant_id == binome.mentee_id and len(streak) == options.mentor_warning_after:
+            mentor = session.get(Participant, binome.mentor_id)
+            outbox.enqueue(session=session, participant_id=mentor.id, kind="mentor_soft_warning", now=now,
+                           key=f"ci_soft:{checkin.id}",
+                           due_at=rules.after_quiet_hours(session=session, participant=mentor, now=now),
+                           params={"checkin_id": checkin.id, "missed": len(streak)})
+
+
+def _renotify(session: Session, now: datetime) -> None:
+    cache: dict[int, signals.SignalOptions] = {}
+
+    def options_of(alert: Alert) -> signals.SignalOptions:
+        if alert.programme_id not in cache:
+            cache[alert.programme_id] = signals.signal_options(session.get(Programme, alert.programme_id))
+        return cache[alert.programme_id]
+
+    shortest = timedelta(hours=1)
+    for alert in rules.due_renotify(session=session, now=now, after=shortest):
+        if now - alert.notified_at >= timedelta(hours=options_of(alert).renotify_hours):
+            rules.mark_renotified(session=session, alert=alert, now=now)
+            rules.notify(session=session, alert=alert, now=now, which="renotify")
+    for alert in rules.due_escalation(session=session, now=now, after=shortest):
+        options = options_of(alert)
+        if now - alert.renotified_at < timedelta(hours=options.renotify_hours):
+            continue
+        _, backups = rules.routing(session=session, programme_id=alert.programme_id, options=options)
+        rules.mark_escalated(session=session, alert=alert, now=now, to=[b.id for b in backups])
+        if backups:
+            rules.notify(session=session, alert=alert, now=now, which="escalate", to=backups)
+
+
+def _digests(session: Session, now: datetime) -> None:
+    """Monday at the programme's digest hour, each coordinator's local time: the week in numbers, when
+    there is something to say."""
+    coordinators = session.exec(select(Participant).where(Participant.role == Role.COORDINATOR,
+                                                          col(Participant.telegram_chat_id).is_not(None))).all()
+    facts_by_programme = {}
+    for coordinator in coordinators:
+        programme = session.get(Programme, coordinator.programme_id)
+        local = now.astimezone(ZoneInfo(timezone_of(coordinator, programme)))
+        hour = signals.signal_options(programme).digest_hour
+        if local.weekday() != 0 or not hour <= local.hour < hour + 1:
+            continue
+        if programme.id not in facts_by_programme:
+            facts_by_programme[programme.id] = week_facts(session=session, programme_id=programme.id, now=now)
+        if not facts_by_programme[programme.id].something_to_say:
+            continue
+        year, week, _ = local.isocalendar()
+        outbox.enqueue(session=session, participant_id=coordinator.id, kind="coordinator_digest", now=now,
+                       key=f"digest:{coordinator.id}:{year}-W{week:02d}", due_at=now,
+                       params={"at": now.isoformat()})
