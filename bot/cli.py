@@ -31,6 +31,8 @@ from storage.options import OptionError, effective_options, parse_assignment, pa
 from storage.participants import programme_counts
 from storage.programmes import ProgrammeError, create_programme, find_programme
 
+log = logging.getLogger(__name__)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -176,9 +178,17 @@ def _programme_list(args, settings: Settings, tr: Translator) -> int:
             print(tr("No programme yet: create one with `binome program create NAME`."))
         for programme in programmes:
             counts = programme_counts(session=session, programme_id=programme.id)
-            print(tr("«{name}»: {binomes} binômes, {joined} of {participants} participants joined").format(
-                name=programme.name, binomes=counts.binomes, joined=counts.joined,
-                participants=counts.participants))
+            # Coordinators are counted apart from the mentors and mentees, and each count says who it counts.
+            print(tr("«{name}»: {binomes}, {people} ({joined}), {coordinators} ({coordinators_joined})").format(
+                name=programme.name,
+                binomes=tr.ngettext("{n} binôme", "{n} binômes", counts.binomes).format(n=counts.binomes),
+                people=tr.ngettext("{n} mentor or mentee", "{n} mentors and mentees",
+                                   counts.participants).format(n=counts.participants),
+                joined=tr.ngettext("{n} joined", "{n} joined", counts.joined).format(n=counts.joined),
+                coordinators=tr.ngettext("{n} coordinator", "{n} coordinators",
+                                         counts.coordinators).format(n=counts.coordinators),
+                coordinators_joined=tr.ngettext("{n} joined", "{n} joined", counts.coordinators_joined).format(
+                    n=counts.coordinators_joined)))
     return 0
 
 
@@ -253,6 +263,18 @@ def _import(args, settings: Settings, tr: Translator) -> int:
     except OSError as exc:
         print(tr("Cannot read {file}: {reason}").format(file=args.file, reason=exc.strerror), file=sys.stderr)
         return 2
+    try:
+        return _import_data(args, settings, tr, data)
+    except db.DatabaseBehind:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one readable line, never a traceback showing names
+        log.error("import failed: %s", type(exc).__name__)  # the type only: its text may hold the file's values
+        print(tr("The import failed ({error}) and nothing was imported. Check the file and the database, then "
+                 "run it again.").format(error=type(exc).__name__), file=sys.stderr)
+        return 2
+
+
+def _import_data(args, settings: Settings, tr: Translator, data: bytes) -> int:
     with db.session_scope(_engine(settings)) as session:
         programme = _programme_named(session, args.programme)
         if programme is None:

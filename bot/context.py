@@ -1,11 +1,15 @@
 """The typed context every handler receives (python-telegram-bot's ContextTypes)."""
 from __future__ import annotations
 
+from sqlmodel import Session
+from telegram import User
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.i18n import Translator, translator
+from bot.i18n import Translator, pick_language, translator
 from bot.services import Services
-from storage.models import Participant
+from bot.settings import Settings
+from storage.invitations import participant_by_telegram
+from storage.models import Participant, Programme
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -33,3 +37,16 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     def _(self, message: str) -> str:
         return self.tr.gettext(message)
+
+
+def find_person(session: Session, settings: Settings, user: User | None) -> tuple[Participant | None, Translator]:
+    """The participant behind a Telegram account and the translator to speak to them: their language and
+    timezone (else their programme's); for someone unknown, their phone's language if we have it."""
+    participant = participant_by_telegram(session=session, telegram_user_id=user.id) if user else None
+    if participant is not None:
+        programme = session.get(Programme, participant.programme_id)
+        # No language chosen yet (imported without one, not onboarded): their phone's, if we speak it.
+        return participant, translator(pick_language(participant.language, user.language_code, programme.language),
+                                       participant.timezone or programme.timezone)
+    language = user.language_code if user is not None else None
+    return None, translator(pick_language(language, default=settings.default_language), settings.default_timezone)

@@ -78,6 +78,14 @@ PROBLEM_TEXTS: dict[Problem, str] = {
         "pair: give the new pair another code."
     ),
     Problem.DIFFERENT_DATES: N_("pair «{pair}» has two different start dates ({rows})."),
+    Problem.MENTOR_AND_MENTEE: N_(
+        "the same e-mail or phone is given to a mentor and to a mentee ({rows}). A person has one role in "
+        "a programme: correct the e-mail, the phone or the role."
+    ),
+    Problem.KEY_TOO_LONG: N_(
+        "the pair code, first name and last name are too long together once compared without case and "
+        "accents ({length} characters, at most {max}): shorten the names."
+    ),
     # Warnings.
     Problem.READ_AS_CP1252: N_(
         "The file is not in UTF-8; it was read as Windows-1252 (older Excel «CSV»). Check the accents "
@@ -98,6 +106,28 @@ PROBLEM_TEXTS: dict[Problem, str] = {
     ),
     Problem.DECLINED_NOT_UPDATED: N_("People who declined to take part were not updated ({rows})."),
     Problem.START_DATE_IGNORED: N_("A coordinator has no start date; the date was ignored ({rows})."),
+    Problem.SAME_PERSON_SEVERAL_PAIRS: N_(
+        "One person in several pairs ({rows}, same e-mail or phone): one participant, with one invitation."
+    ),
+    Problem.SAME_NAME_GUESSED: N_(
+        "Taken for one person in several pairs because of the same first and last name ({rows}): one "
+        "participant, with one invitation. If they are different people, tell them apart in the file by "
+        "their e-mail or phone."
+    ),
+    Problem.SAME_AS_EXISTING: N_(
+        "Someone already imported (same e-mail or phone; {rows}): their new pair is added to them, with "
+        "the same invitation."
+    ),
+    Problem.SAME_NAME_AS_EXISTING: N_(
+        "Taken for someone already imported because of the same first and last name ({rows}): their new "
+        "pair is added to them. If it is a different person, tell them apart in the file by their e-mail "
+        "or phone."
+    ),
+    Problem.FORMULA_LIKE: N_(
+        "Some names start with =, +, - or @ ({rows}): a spreadsheet would read them as formulas. They "
+        "were imported as written; `binome invite` prints them with an apostrophe in front, so that a "
+        "spreadsheet shows them as text. Check that these names are right."
+    ),
 }
 
 # Words used inside AMBIGUOUS_ROLE_RESOLVED (translated before formatting): (role_meaning, other_meaning).

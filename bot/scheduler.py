@@ -8,15 +8,20 @@ for now goes out in the same tick.
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlmodel import func, select
 from telegram.ext import Application
 
 from bot import sender
 from bot.services import Services
 from storage.scheduled import alerts as scheduled_alerts
 from storage.scheduled import checkins as scheduled_checkins
+from storage.models import OutboundMessage
 from storage.scheduled import meetings as scheduled_meetings
 
 log = logging.getLogger(__name__)
@@ -35,16 +40,49 @@ STEPS: list[tuple[str, Callable[..., None]]] = [
 ]
 
 
+@dataclass
+class _SinceLastScan:
+    """What the ticks did since the last summary: kinds queued (codes, never names), sent, seconds spent."""
+
+    queued: Counter = field(default_factory=Counter)
+    sent: int = 0
+    seconds: float = 0.0
+
+
 async def tick(application: Application) -> int:
-    """Turn rows that are due into work, then deliver. Returns the number of messages sent."""
+    """Turn rows that are due into work, then deliver. Returns the number of messages sent.
+
+    Logs: one INFO line per scan (every SCAN_EVERY) summing up the ticks since the previous one; each
+    tick's own line is DEBUG (a tick every TICK_SECONDS would otherwise write ~17,000 lines a day)."""
     services: Services = application.bot_data["services"]
+    totals: _SinceLastScan = application.bot_data.setdefault("since_last_scan", _SinceLastScan())
     async with services.tick_lock:
+        started = time.monotonic()
         now = services.now()
         last = services.cadence_scanned_at
         scan = last is None or not last <= now < last + SCAN_EVERY
+        with services.session() as session:
+            before = session.exec(select(func.max(OutboundMessage.id))).one() or 0
         for _name, queue_due_work in STEPS:
             with services.session() as session:
                 queue_due_work(session, now, scan=scan)
         if scan:
             services.cadence_scanned_at = now
-        return await sender.send_due(services, application.bot)
+        with services.session() as session:
+            queued = Counter(dict(session.exec(
+                select(OutboundMessage.kind, func.count()).where(OutboundMessage.id > before)
+                .group_by(OutboundMessage.kind)).all()))
+        sent = await sender.send_due(services, application.bot)
+        seconds = time.monotonic() - started
+        log.debug("tick%s: %d messages queued, %d sent in %.2f s", " (scan)" if scan else "",
+                  sum(queued.values()), sent, seconds)
+        totals.queued.update(queued)
+        totals.sent += sent
+        totals.seconds += seconds
+        if scan:
+            kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(totals.queued.items(),
+                                                                   key=lambda kv: (-kv[1], kv[0])))
+            log.info("scan: %d messages queued%s, %d sent in %.1f s since the last scan",
+                     sum(totals.queued.values()), f" ({kinds})" if kinds else "", totals.sent, totals.seconds)
+            application.bot_data["since_last_scan"] = _SinceLastScan()
+        return sent

@@ -4,8 +4,9 @@ Telegram's limits, and record what happened (the rows and their rules are in `st
 AIORateLimiter keeps the overall rate and honours 429 `retry_after`; `ChatPacer` keeps one message a
 second per chat; several chats are served at once so the overall rate is filled.
 
-Delivery is at least once: a crash between Telegram's answer and our commit (a few milliseconds)
-sends that one message again after the restart; every other message is sent exactly once.
+Delivery is at least once: a crash between Telegram's answer and our commit (a few milliseconds), or
+an answer that comes after the read time-out (bot/app.py, 30 s), sends that message again; see
+docs/ARCHITECTURE.md for the measured figures.
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.i18n import Translator, translator_for
+from bot.replies import TELEGRAM_TEXT_LIMIT, split_text  # noqa: F401 (the one splitting, shared with replies)
 from bot.services import Services
 from storage import outbox
 from storage.models import OutboundMessage, Participant, ParticipantStatus, Programme
@@ -37,7 +39,7 @@ class Rendered:
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
     parse_mode: str | None = None
-    document: tuple[str, bytes] | None = None  # (file name, content), e.g. a calendar file
+    document: tuple[str, bytes] | None = None  # (file name, content), e.g. a calendar file: sent after the text
 
 
 Renderer = Callable[[Translator, dict, Participant, Session], Rendered]
@@ -54,21 +56,6 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
         return function
 
     return register
-
-
-TELEGRAM_TEXT_LIMIT = 4096
-
-
-def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Telegram refuses texts over 4096 characters: cut at paragraph, then line, then word ends."""
-    parts: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = next((at for at in (window.rfind(mark) for mark in ("\n\n", "\n", " ")) if at > limit // 2), limit)
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    parts.append(text)
-    return parts
 
 
 async def send_due(services: Services, bot: Bot) -> int:
@@ -101,6 +88,7 @@ class _Prepared:
     participant_id: int
     chat_id: int
     rendered: Rendered
+    text_sent: int | None = None  # its text went on an earlier attempt (Telegram's id): only its file is left
 
 
 def _prepare(services: Services, message_id: int, now: datetime) -> _Prepared | None:
@@ -111,55 +99,94 @@ def _prepare(services: Services, message_id: int, now: datetime) -> _Prepared | 
             return None
         participant = session.get(Participant, message.participant_id)
         if message.stale_after and now > message.stale_after:
-            outbox.drop(message, now, "stale")  # e.g. due while the bot was down, no longer useful
+            _close(message, now, "stale")  # e.g. due while the bot was down, no longer useful
             return None
         if participant.telegram_chat_id is None or participant.status != ParticipantStatus.ACTIVE:
-            outbox.drop(message, now, f"recipient {participant.status}")
+            _close(message, now, f"recipient {participant.status}")
             return None
         kind, render = outbox.KINDS.get(message.kind), RENDERERS.get(message.kind)
         if kind is None or render is None:
-            outbox.drop(message, now, f"unknown kind {message.kind}")
+            _close(message, now, f"unknown kind {message.kind}")
             return None
         if kind.relevant is not None and not kind.relevant(session, message):
-            outbox.drop(message, now, "no longer relevant")
+            _close(message, now, "no longer relevant")
             return None
         programme = session.get(Programme, participant.programme_id)
         rendered = render(translator_for(participant, programme), message.params, participant, session)
-        return _Prepared(message_id, participant.id, participant.telegram_chat_id, rendered)
+        return _Prepared(message_id, participant.id, participant.telegram_chat_id, rendered,
+                         message.telegram_message_id)
+
+
+def _close(message: OutboundMessage, now: datetime, reason: str) -> None:
+    """Nothing more goes out for this row. If its text already went (only its file was left), the row
+    counts as sent and the reason is kept for the file; else it is dropped."""
+    if message.telegram_message_id is None:
+        outbox.drop(message, now, reason)
+        return
+    outbox.mark_sent(message, now, message.telegram_message_id)
+    message.dropped_at, message.error = None, f"file {reason}"[:200]
 
 
 async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime) -> int:
-    rendered = prepared.rendered
-    *leading, last = split_text(rendered.text)
+    """The text (with its buttons) first, then the file if there is one, as a message of its own: a file
+    that cannot go never holds back the text. A file Telegram refuses (400) is left out and the reason
+    kept; a file that fails for a while is retried alone, its text already recorded as delivered."""
+    rendered, text_id = prepared.rendered, prepared.text_sent
+    if text_id is None:
+        try:
+            text_id = await _send_text(bot, prepared.chat_id, rendered)
+        except TelegramError as exc:
+            return _failed(services, prepared, now, exc)
+        if rendered.document is None:
+            return _mark_sent(services, prepared.message_id, now, text_id)
+        with services.session() as session:  # a retry from here on sends the file only
+            session.get(OutboundMessage, prepared.message_id).telegram_message_id = text_id
+        await services.pacer.wait(prepared.chat_id)
+    name, content = rendered.document
     try:
-        for part in leading:  # a very long text: the buttons go with its last part
-            await bot.send_message(prepared.chat_id, part, parse_mode=rendered.parse_mode)
-        if rendered.document is not None:
-            name, content = rendered.document
-            sent = await bot.send_document(prepared.chat_id, InputFile(content, filename=name), caption=last[:1024],
-                                           reply_markup=rendered.reply_markup, parse_mode=rendered.parse_mode)
-        else:
-            sent = await bot.send_message(prepared.chat_id, last, reply_markup=rendered.reply_markup,
-                                          parse_mode=rendered.parse_mode)
-    except Forbidden:
+        await bot.send_document(prepared.chat_id, InputFile(content, filename=name))
+    except BadRequest as exc:
         with services.session() as session:
-            outbox.drop(session.get(OutboundMessage, prepared.message_id), now, "forbidden")
+            _close(session.get(OutboundMessage, prepared.message_id), now, f"refused: {exc.message}")
+        log.warning("outbox: message %s sent without its file, refused as a bad request", prepared.message_id)
+        return 1
+    except TelegramError as exc:
+        return _failed(services, prepared, now, exc)
+    return _mark_sent(services, prepared.message_id, now, text_id)
+
+
+async def _send_text(bot: Bot, chat_id: int, rendered: Rendered) -> int:
+    """The text, split at paragraph ends if too long; the buttons go with its last part. Telegram's id of
+    that last part."""
+    *leading, last = split_text(rendered.text)
+    for part in leading:
+        await bot.send_message(chat_id, part, parse_mode=rendered.parse_mode)
+    sent = await bot.send_message(chat_id, last, reply_markup=rendered.reply_markup, parse_mode=rendered.parse_mode)
+    return sent.message_id
+
+
+def _mark_sent(services: Services, message_id: int, now: datetime, telegram_message_id: int) -> int:
+    with services.session() as session:
+        outbox.mark_sent(session.get(OutboundMessage, message_id), now, telegram_message_id)
+    return 1
+
+
+def _failed(services: Services, prepared: _Prepared, now: datetime, exc: TelegramError) -> int:
+    if isinstance(exc, Forbidden):
+        with services.session() as session:
+            _close(session.get(OutboundMessage, prepared.message_id), now, "forbidden")
             participant_unreachable(session=session, participant=session.get(Participant, prepared.participant_id),
                                     now=now)
         log.info("outbox: message %s refused (403), recipient marked unreachable", prepared.message_id)
         return 0
-    except RetryAfter as exc:  # still flooded after the rate limiter's own retries
+    if isinstance(exc, RetryAfter):  # still flooded after the rate limiter's own retries
         return _retry_later(services, prepared.message_id, now, "retry_after", delay=exc.retry_after, count=False)
-    except BadRequest as exc:
+    if isinstance(exc, BadRequest):
         with services.session() as session:
-            outbox.drop(session.get(OutboundMessage, prepared.message_id), now, f"bad request: {exc.message}")
+            _close(session.get(OutboundMessage, prepared.message_id), now, f"bad request: {exc.message}")
         log.warning("outbox: message %s refused as a bad request", prepared.message_id)
         return 0
-    except (NetworkError, TelegramError) as exc:  # time-outs, dropped connections, 5xx
-        return _retry_later(services, prepared.message_id, now, type(exc).__name__)
-    with services.session() as session:
-        outbox.mark_sent(session.get(OutboundMessage, prepared.message_id), now, sent.message_id)
-    return 1
+    return _retry_later(services, prepared.message_id, now, type(exc).__name__)  # time-outs, dropped, 5xx
 
 
 def _retry_later(services: Services, message_id: int, now: datetime, reason: str, *,
@@ -168,4 +195,6 @@ def _retry_later(services: Services, message_id: int, now: datetime, reason: str
         message = session.get(OutboundMessage, message_id)
         if not outbox.retry_later(message, now, reason, delay=delay, count=count):
             log.warning("outbox: gave up on message %s after %s attempts", message_id, message.attempts)
+            if message.telegram_message_id is not None:  # only its file is given up: its text went
+                _close(message, now, message.error)
     return 0

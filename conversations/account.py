@@ -6,6 +6,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler
 
+from bot import replies
 from bot.commands import BY_ROLE, FOR_NEWCOMERS
 from bot.context import BotContext
 from conversations.onboarding import ask_language
@@ -13,6 +14,8 @@ from conversations.support import support_buttons
 from storage.models import Participant, ParticipantStatus, Programme, Role
 from storage.reachability import participant_back, participant_unreachable
 from storage.participants import coordinators_of, pause, programme_counts
+
+LIST_LIMIT = 30  # names listed under /programme, per list
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -84,12 +87,14 @@ async def show_programme(update: Update, context: BotContext) -> None:
     declined = [p for p in waiting if p.status == ParticipantStatus.DECLINED]
     pending = [p for p in waiting if p.status != ParticipantStatus.DECLINED]
     if pending:
-        lines += ["", _("Not joined yet:")] + [f"• {p.display_name}" for p in pending[:30]]
-        if len(pending) > 30:
-            lines.append(_("…and {count} more (see `binome invite`).").format(count=len(pending) - 30))
+        lines += ["", _("Not joined yet:")] + [f"• {p.display_name}" for p in pending[:LIST_LIMIT]]
+        if len(pending) > LIST_LIMIT:
+            lines.append(_("…and {count} more (see `binome invite`).").format(count=len(pending) - LIST_LIMIT))
     if declined:
-        lines += ["", _("Declined the processing of their data:")] + [f"• {p.display_name}" for p in declined]
-    await update.effective_message.reply_text("\n".join(lines))
+        lines += ["", _("Declined the processing of their data:")] + [f"• {p.display_name}" for p in declined[:LIST_LIMIT]]
+        if len(declined) > LIST_LIMIT:
+            lines.append(_("…and {count} more.").format(count=len(declined) - LIST_LIMIT))
+    await replies.reply(update.effective_message, "\n".join(lines))
 
 
 async def track_membership(update: Update, context: BotContext) -> None:

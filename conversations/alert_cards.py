@@ -150,11 +150,15 @@ def describe(tr: Translator, session: Session, alert: Alert) -> str:
 
 
 
-def card(tr: Translator, session: Session, alert: Alert, which: str = "new") -> str:
+def card(tr: Translator, session: Session, alert: Alert, which: str = "new", at: str | None = None) -> str:
     binome = session.get(Binome, alert.binome_id)
     mentor, mentee = session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id)
     lines = []
-    if which == "renotify":
+    if which == "again":  # the person asked once more (`at`: when)
+        lines.append(tr("🔁 {name} asked again on {date}.").format(
+            name=_who(tr, session, session.get(Programme, alert.programme_id), alert.about_id)["name"],
+            date=tr.date(datetime.fromisoformat(at) if at else alert.opened_at, tr(DAY))))
+    elif which == "renotify":
         lines.append(tr("⏰ Reminder: nobody has taken this alert in hand yet."))
     elif which == "escalate":
         lines.append(tr("↪️ Sent to you as the backup coordinator: nobody has taken this alert in hand."))
@@ -217,7 +221,7 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
 @sender.renderer("alert")
 def render_alert(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     alert = session.get(Alert, params["alert_id"])
-    return sender.Rendered(card(tr, session, alert, params.get("which", "new")), keyboard(tr, alert))
+    return sender.Rendered(card(tr, session, alert, params.get("which", "new"), params.get("at")), keyboard(tr, alert))
 
 
 @sender.renderer("checkin_missed_nudge")

@@ -10,14 +10,17 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import replies
 from bot.context import BotContext
 from bot.i18n import Translator
-from conversations import support
+from conversations import buttons, support
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, button, card, keyboard, summary
 from storage import alerts as rules
 from storage.models import AlertStatus, Binome, Participant, Role
 
-PATTERN = r"^a:(\d+):([a-z]+)(?::([a-z_]+))?$"
+PATTERN = buttons.pattern("a")
+VALUES = {"show": None, "open": None, "back": None, "res": None, "ack": None, "snz": None,  # verb: its value
+          "out": "[a-z_]+"}
 LIST_LIMIT = 30
 
 
@@ -28,14 +31,15 @@ def _outcomes(tr: Translator, alert_id: int) -> InlineKeyboardMarkup:
 
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    alert_id, verb, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
+    press = buttons.parse(context.match, VALUES)
     participant = context.participant
     _ = context._
     tr = context.tr
     now = context.services.now()
-    if participant is None or participant.role != Role.COORDINATOR:
-        await query.answer(_("This button is no longer valid."))
+    if press is None or participant is None or participant.role != Role.COORDINATOR:
+        await buttons.refuse(update, context)
         return
+    alert_id, verb, value = press.ref, press.verb, press.value
     try:
         with context.services.session() as session:
             me = session.get(Participant, participant.id)
@@ -69,9 +73,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if edit:
-        await query.edit_message_text(reply, reply_markup=markup)
+        await replies.edit(query, reply, markup)
     else:
-        await update.effective_message.reply_text(reply, reply_markup=markup)
+        await replies.reply(update.effective_message, reply, markup)
 
 
 async def list_alerts(update: Update, context: BotContext) -> None:
@@ -103,7 +107,7 @@ async def list_alerts(update: Update, context: BotContext) -> None:
         if len(live) > LIST_LIMIT:
             lines.append(_("…and {count} more.").format(count=len(live) - LIST_LIMIT))
     keyboard_rows = [rows[i:i + 3] for i in range(0, len(rows), 3)]
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(keyboard_rows))
+    await replies.reply(update.effective_message, "\n".join(lines), InlineKeyboardMarkup(keyboard_rows))
 
 
 HANDLERS = [

@@ -18,9 +18,11 @@ from telegram.ext import MessageHandler, filters
 
 from bot.context import BotContext
 from storage.models import AwaitedText
+from storage.text import clean_text
 
 LIFETIME = timedelta(hours=12)
 MAX_TEXT = 1000  # longer texts are cut: a word, not a letter
+# Typed text is cleaned once, here (storage.text.clean_text): what only invisible characters make is refused.
 NOTHING_AWAITED = ""  # the purpose whose handler takes text when no question is waiting for it
 
 TextHandler = Callable[[Update, BotContext, int | None, str], Awaitable[None]]
@@ -61,19 +63,42 @@ def awaited(*, session: Session, participant_id: int, now: datetime) -> AwaitedT
     return row
 
 
+def typed(text: str | None) -> str:
+    """A typed answer as it is kept: no control or invisible characters, at most MAX_TEXT ('' when nothing
+    visible is left: the caller answers `nothing_readable`)."""
+    return clean_text(clean_text(text, multiline=True)[:MAX_TEXT], multiline=True)
+
+
+async def nothing_readable(update: Update, context: BotContext) -> None:
+    """The answer to a text that is empty once its invisible characters are gone (nothing is stored)."""
+    await update.effective_message.reply_text(context._(
+        "I could not read any text in your message: please type it again."))
+
+
 async def route(update: Update, context: BotContext) -> None:
     """The one handler for free text."""
+    text = typed(update.effective_message.text)
+    if not text:  # only invisible characters: the question, if one waits, still waits
+        await nothing_readable(update, context)
+        return
     participant = context.participant
     found: tuple[str, int | None] | None = None
     if participant is not None:
         with context.services.session() as session:
             row = awaited(session=session, participant_id=participant.id, now=context.services.now())
             if row is not None:
-                found = (row.purpose, row.ref_id)
+                found, since = (row.purpose, row.ref_id), row.since
                 session.delete(row)
-    text = update.effective_message.text.strip()[:MAX_TEXT]
     purpose, ref_id = found if found is not None else (NOTHING_AWAITED, None)
-    await _HANDLERS[purpose](update, context, ref_id, text)
+    try:
+        await _HANDLERS[purpose](update, context, ref_id, text)
+    except Exception:
+        if found is not None:  # the handler's write failed: the question still stands for a retry
+            with context.services.session() as session:
+                if session.get(AwaitedText, participant.id) is None:
+                    expect(session=session, participant_id=participant.id, purpose=purpose, ref_id=ref_id,
+                           now=since)
+        raise
 
 
 async def forget_on_command(update: Update, context: BotContext) -> None:

@@ -18,9 +18,9 @@ from conversations.formats import SHORT_DAY
 from conversations.support import support_buttons
 from storage import checkins as rules
 from storage.checkin_progress import progress_since
-from storage.models import ActionStatus, CheckIn, Participant, PlanAction, Programme, Role
+from storage.models import ActionStatus, Binome, CheckIn, Participant, PlanAction, Programme, Role
 from storage.options import checkin_options
-from storage.participants import partner_of
+from storage.participants import partner_in
 
 MOOD_EMOJI = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 STATUS_ICON = {ActionStatus.TO_DO: "⬜", ActionStatus.IN_PROGRESS: "▶️", ActionStatus.BLOCKED: "⛔",
@@ -72,7 +72,8 @@ def view(tr: Translator, session: Session, checkin: CheckIn, now: datetime) -> t
     """The text and buttons of the check-in at its current step (mentee or mentor)."""
     participant = session.get(Participant, checkin.participant_id)
     programme = session.get(Programme, participant.programme_id)
-    partner = partner_of(session=session, participant=participant)
+    binome = session.get(Binome, checkin.binome_id)  # the check-in's own binôme: a mentor may have several
+    partner = partner_in(session=session, binome=binome, participant=participant) if binome else None
     partner_name = partner.first_name if partner else ""
     step, cid = checkin.step, checkin.id
     late = [tr("(This is the check-in of {date}.)").format(date=tr.date(checkin.due_at, tr(SHORT_DATE)))] \

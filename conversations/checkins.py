@@ -15,8 +15,9 @@ from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import replies
 from bot.context import BotContext
-from conversations import awaited
+from conversations import awaited, buttons
 from conversations.checkin_views import AWAY_DAYS, SHORT_DATE, STATUS_ICON, away_rows, button, view, when
 from storage import checkin_rhythm as rhythm
 from storage import checkins as rules
@@ -26,7 +27,10 @@ from storage.models import ActionStatus, CheckIn, CheckInStatus, Participant, Ro
 from storage.options import checkin_options
 from storage.participants import current_binome, programme_of, timezone_of
 
-PATTERN = r"^c:(\d+):([a-z]+)(?::([A-Za-z0-9_]+))?$"
+PATTERN = buttons.pattern("c")
+VALUES = {"mood": r"\d", "act": rf"{buttons.ID}_[dpbs]", "fine": "[01]", "skip": None, "sh": "mood|word",  # verb: value
+          "done": None, "chg": None, "later": None, "snz": "[a-z]+", "away": None, "awd": r"\d{1,3}", "awend": None,
+          "back": None}
 
 ACTION_ANSWERS = {"d": ActionStatus.DONE, "p": ActionStatus.IN_PROGRESS, "b": ActionStatus.BLOCKED}
 
@@ -35,12 +39,13 @@ ACTION_ANSWERS = {"d": ActionStatus.DONE, "p": ActionStatus.IN_PROGRESS, "b": Ac
 
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    checkin_id, verb, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
+    press = buttons.parse(context.match, VALUES)
     participant = context.participant
-    handler = VERBS.get(verb)
+    handler = VERBS.get(press.verb) if press is not None else None
     if participant is None or participant.role == Role.COORDINATOR or handler is None:
-        await query.answer(context._("This button is no longer valid."))
+        await buttons.refuse(update, context)
         return
+    checkin_id, value = press.ref, press.value
     try:
         await handler(update, context, checkin_id, participant, value)
     except rules.CheckinRefused as refused:
@@ -260,6 +265,9 @@ async def away(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 
 
+PROGRESS_LIMIT = 50  # actions listed under /progress; a long list is sent in several messages
+
+
 async def progress(update: Update, context: BotContext) -> None:
     """/progress: the plan with its statuses, and the mentee's check-in streak."""
     tr = context.tr
@@ -277,9 +285,11 @@ async def progress(update: Update, context: BotContext) -> None:
         run = streak(session=session, participant_id=mentee.id)
         lines = [tr("📋 The action plan:") if actions else tr("📋 The action plan is empty for now: /plan adds "
                                                             "an action.")]
-        for action in actions:
+        for action in actions[:PROGRESS_LIMIT]:
             due = f" ({tr.date(action.due_on, tr(SHORT_DATE))})" if action.due_on else ""
             lines.append(f"{STATUS_ICON[action.status]} {action.title}{due}")
+        if len(actions) > PROGRESS_LIMIT:
+            lines.append(tr("…and {count} more.").format(count=len(actions) - PROGRESS_LIMIT))
         done = sum(1 for a in actions if a.status == ActionStatus.DONE)
         if actions:
             lines.append(tr.ngettext("{done} of {count} action done.", "{done} of {count} actions done.",
@@ -292,7 +302,7 @@ async def progress(update: Update, context: BotContext) -> None:
         if run.streak:
             lines.append(tr.ngettext("🔥 {count} in a row!", "🔥 {count} in a row!", run.streak).format(
                 count=run.streak))
-    await update.effective_message.reply_text("\n".join(lines))
+    await replies.reply(update.effective_message, "\n".join(lines))
 
 
 async def typed_in_checkin(update: Update, context: BotContext) -> bool:
@@ -309,7 +319,11 @@ async def typed_in_checkin(update: Update, context: BotContext) -> bool:
         return False
     message = update.effective_message
     if found[1] == "word" and message.text:
-        await on_word(update, context, found[0], message.text.strip()[:awaited.MAX_TEXT])
+        word = awaited.typed(message.text)
+        if not word:
+            await awaited.nothing_readable(update, context)
+            return True
+        await on_word(update, context, found[0], word)
         return True
     await message.reply_text(context._("Please use the buttons of the check-in above. 🙂"))
     return True

@@ -7,8 +7,9 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import BotContext
-from bot.i18n import N_
+from bot.context import BotContext, find_person
+from bot.i18n import N_, Translator
+from conversations import buttons
 from conversations.checkins import typed_in_checkin
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ JOIN_HINT = N_("Hello! I am Binôme, the assistant of mentoring programmes. To j
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """A button from an old message, or forged data: say so, change nothing."""
-    await update.callback_query.answer(context._("This button is no longer valid."))
+    await buttons.refuse(update, context)
 
 
 async def anything_else(update: Update, context: BotContext) -> None:
@@ -55,14 +56,30 @@ async def report_error(update: object, context: BotContext) -> None:
         return
     log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
               exc_info=(type(context.error), context.error, context.error.__traceback__))
-    if isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer()
-            await context.bot.send_message(update.effective_chat.id, context._(
-                "Sorry, something went wrong on my side. Please try again in a moment."))
-        except Exception as exc:  # noqa: BLE001 - the apology is best effort
-            log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        try:  # stop the spinner; the handler may have answered already, which makes this fail
+            await update.callback_query.answer()
+        except Exception:  # noqa: BLE001, S110 - best effort: the apology below does not depend on it
+            pass
+    try:
+        # PTB gives the error handler a new context: find the person's language again.
+        tr = _translator_of(update, context)
+        await context.bot.send_message(update.effective_chat.id, tr(
+            "Sorry, something went wrong on my side. Please try again in a moment."))
+    except Exception as exc:  # noqa: BLE001 - the apology is best effort
+        log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
+
+
+def _translator_of(update: Update, context: BotContext) -> Translator:
+    """The translator of whoever sent `update`, as the gatekeeper picks it; the default if the database fails."""
+    try:
+        with context.services.session() as session:
+            return find_person(session, context.services.settings, update.effective_user)[1]
+    except Exception as exc:  # noqa: BLE001 - the error may be the database itself
+        log.warning("could not find the language for update %s: %s", update.update_id, type(exc).__name__)
+        return context.tr
 
 
 HANDLERS = [

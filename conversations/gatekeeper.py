@@ -8,12 +8,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.context import BotContext
+from bot.context import BotContext, find_person
 from conversations import awaited
 from storage.reachability import participant_back
-from bot.i18n import pick_language, translator
-from storage.invitations import participant_by_telegram
-from storage.models import ParticipantStatus, ProcessedUpdate, Programme
+from storage.models import ParticipantStatus, ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +23,12 @@ async def load_person(update: Update, context: BotContext) -> None:
     with context.services.session() as session:
         if session.get(ProcessedUpdate, update.update_id) is not None:
             raise ApplicationHandlerStop  # Telegram re-delivered an update we already handled
-        participant = participant_by_telegram(session=session, telegram_user_id=user.id) if user else None
+        participant, context.tr = find_person(session, settings, user)
         if participant is not None:
-            programme = session.get(Programme, participant.programme_id)
-            context.tr = translator(pick_language(participant.language, programme.language),
-                                    participant.timezone or programme.timezone)
             unreachable = participant.status == ParticipantStatus.UNREACHABLE or participant.unreachable_since
             if unreachable and update.my_chat_member is None:
                 # They wrote to us, so Telegram delivers again.
                 participant_back(session=session, participant=participant, now=context.services.now())
-        elif user is not None:
-            context.tr = translator(pick_language(user.language_code, default=settings.default_language),
-                                    settings.default_timezone)
         context.participant = participant
         if participant is not None and update.message is not None and (update.message.text or "").startswith("/"):
             awaited.clear(session=session, participant_id=participant.id)  # a command changes the subject

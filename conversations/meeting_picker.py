@@ -2,21 +2,22 @@
 in, or skipped), then a summary to send to the other side, once or as a regular rhythm."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from conversations import awaited
+from conversations import awaited, which_binome
 from conversations.fallback import anything_else
 from conversations.formats import SHORT_DAY, long_day
 from conversations.meeting_texts import PLACES, button, place_text, when
 from storage import meetings as rules
 from storage.meeting_messages import queue_proposal
-from storage.models import Meeting, MeetingStatus, Participant, PlaceKind, Role
-from storage.participants import current_binome, partner_of
+from storage.models import Binome, Meeting, MeetingStatus, Participant, PlaceKind, Role
+from storage.participants import active_binomes_of
+from storage.schedule import local_instant
 
 DAYS_AHEAD = 14
 TIMES = ("08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00", "17:00", "17:30",
@@ -24,20 +25,37 @@ TIMES = ("08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00",
 
 
 async def plan(update: Update, context: BotContext) -> None:
-    """/meeting: start planning the next meeting."""
+    """/meeting: start planning the next meeting (first "with which binôme?" for someone in several)."""
     _ = context._
     participant = context.participant
     if participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR:
         await update.effective_message.reply_text(_("Meetings are planned by the mentor and the mentee of a "
                                                     "binôme. /help shows what you can do."))
         return
+    with context.services.session() as session:
+        binomes = active_binomes_of(session=session, participant=participant)
+        if len(binomes) > 1:
+            await which_binome.ask(update, context, session, binomes, "m")
+            return
+    if not binomes:
+        await update.effective_message.reply_text(_("You are not in a binôme yet."))
+        return
+    await _plan_with(update, context, binomes[0], edit=False)
+
+
+@which_binome.on_choice("m")
+async def _chosen(update: Update, context: BotContext, binome: Binome) -> None:
+    await _plan_with(update, context, binome, edit=True)
+
+
+async def _plan_with(update: Update, context: BotContext, binome: Binome, *, edit: bool) -> None:
+    """The binôme's next meeting with its buttons, or a new draft's days."""
+    _ = context._
+    participant = context.participant
     now = context.services.now()
     with context.services.session() as session:
-        binome = current_binome(session=session, participant=participant)
-        if binome is None:
-            await update.effective_message.reply_text(_("You are not in a binôme yet."))
-            return
-        upcoming = rules.next_meeting(session=session, participant=participant, now=now, not_started=True)
+        upcoming = rules.next_meeting(session=session, participant=participant, now=now, not_started=True,
+                                      binome=binome)
         if upcoming is not None:
             status = (_("confirmed") if upcoming.status == MeetingStatus.CONFIRMED
                       else _("waiting for an answer"))
@@ -47,24 +65,30 @@ async def plan(update: Update, context: BotContext) -> None:
                     [button(_("🔁 Move it"), upcoming.id, "move"), button(_("✖ Cancel it"), upcoming.id, "cancel")]]
             if rules.has_rhythm(session=session, binome_id=binome.id):
                 rows.append([button(_("⏹ Stop the regular rhythm"), upcoming.id, "stoprhythm")])
-            keyboard = InlineKeyboardMarkup(rows)
-            await update.effective_message.reply_text(text, reply_markup=keyboard)
+            await which_binome.show(update, context, text, InlineKeyboardMarkup(rows), edit=edit)
             return
         meeting = rules.start_draft(session=session, binome=binome, proposer=participant, now=now)
-    await update.effective_message.reply_text(_("When shall we meet? Choose a day:"),
-                                              reply_markup=days_keyboard(context.tr, meeting.id, now))
+    await which_binome.show(update, context, _("When shall we meet? Choose a day:"),
+                            days_keyboard(context.tr, meeting.id, now), edit=edit)
 
 
-def days_keyboard(tr: Translator, meeting_id: int, now: datetime) -> InlineKeyboardMarkup:
+def open_times(day: date, timezone: str, now: datetime) -> list[str]:
+    """The TIMES of `day` (wall-clock in `timezone`) that have not passed yet."""
+    return [t for t in TIMES if local_instant(day, datetime.strptime(t, "%H:%M").time(), timezone) > now]
+
+
+def days_keyboard(tr: Translator, meeting_id: int, now: datetime, timezone: str | None = None) -> InlineKeyboardMarkup:
+    """The next DAYS_AHEAD days; today only while one of its times can still be chosen."""
     today = tr.local(now).date()
     days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
+    days = [d for d in days if d != today or open_times(d, timezone or tr.timezone, now)]
     labels = [tr("Today") if d == today else tr.date(d, tr(SHORT_DAY)) for d in days]
     buttons = [button(label, meeting_id, "d", d.strftime("%Y%m%d")) for label, d in zip(labels, days)]
     return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
-def _times(tr: Translator, meeting_id: int) -> InlineKeyboardMarkup:
-    buttons = [button(t, meeting_id, "t", t.replace(":", "")) for t in TIMES]
+def _times(tr: Translator, meeting_id: int, times: list[str]) -> InlineKeyboardMarkup:
+    buttons = [button(t, meeting_id, "t", t.replace(":", "")) for t in times]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
     return InlineKeyboardMarkup(rows + [[button(tr("← Another day"), meeting_id, "back")]])
 
@@ -82,11 +106,15 @@ async def on_day(update, context: BotContext, meeting_id: int, participant: Part
     if not 0 <= (day - context.tr.local(now).date()).days < DAYS_AHEAD:
         raise ValueError(value)
     with context.services.session() as session:
-        rules.choose_day(session=session, meeting_id=meeting_id, participant_id=participant.id, day=day, now=now)
+        meeting = rules.choose_day(session=session, meeting_id=meeting_id, participant_id=participant.id, day=day,
+                                   now=now)
+        times = open_times(day, rules.pair_of(session=session, meeting=meeting).programme.timezone, now)
+        if not times:
+            raise ValueError(value)  # today, late: an old "Today" button
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         context._("{day}: at what time?").format(day=long_day(context.tr, day)),
-        reply_markup=_times(context.tr, meeting_id))
+        reply_markup=_times(context.tr, meeting_id, times))
 
 
 async def on_back(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
@@ -143,7 +171,7 @@ async def place_detail(update: Update, context: BotContext, ref_id: int | None, 
         with context.services.session() as session:
             meeting = rules.awaited_place(session=session, participant_id=participant.id, now=context.services.now())
             if meeting is not None:
-                meeting.place_detail = update.effective_message.text.strip()[:300]
+                meeting.place_detail = text[:300]  # cleaned by conversations.awaited.route
                 meeting.awaiting_place_detail = False
                 session.add(meeting)
                 meeting_id = meeting.id
@@ -155,8 +183,8 @@ async def place_detail(update: Update, context: BotContext, ref_id: int | None, 
 
 async def _show_summary(update, context: BotContext, meeting_id: int, participant: Participant, *, edit: bool) -> None:
     with context.services.session() as session:
-        meeting, _ = rules.own_draft(session, meeting_id, participant.id, context.services.now())
-        partner = partner_of(session=session, participant=participant)
+        meeting, pair = rules.own_draft(session, meeting_id, participant.id, context.services.now())
+        partner = pair.other(participant.id)
         text = context._("Meeting {when}, {place}. Shall I send it to {name}?").format(
             when=when(context.tr, meeting), place=place_text(context.tr, session, meeting), name=partner.first_name)
         weeks = rules.rhythm_weeks(rules.pair_of(session=session, meeting=meeting).programme.meetings_per_month)

@@ -14,12 +14,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import sender
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
+from conversations import buttons
 from conversations.formats import long_day
 from storage import meetings as rules
 from storage.models import AbsenceReason, Binome, Meeting, MeetingSeries, Participant, PlaceKind, Programme
 from storage.schedule import meeting_ics
 
-PATTERN = r"^m:(\d+):([a-z]+)(?::([A-Za-z0-9_]+))?$"
+PATTERN = buttons.pattern("m")
 REASONS = {
     AbsenceReason.ILL: N_("🤒 Ill"),
     AbsenceReason.JOB_INTERVIEW: N_("💼 Job interview"),

@@ -13,6 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from conversations import buttons, which_binome
 from conversations.formats import SHORT_DAY
 from conversations.meeting_picker import (days_keyboard, on_back, on_day, on_drop, on_place, on_rhythm, on_send,
                                           on_skip, on_time, plan)
@@ -22,16 +23,18 @@ from storage import meetings as rules
 from storage.meeting_messages import (queue_absence_warning, queue_after_outcome, queue_cancellation,
                                       queue_confirmation, queue_declined, queue_rhythm_stopped)
 from storage.models import AbsenceReason, MeetingStatus, Participant, Role
+from storage.participants import active_binomes_of
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Every meeting button: check it still applies, then do what it says."""
     query = update.callback_query
-    meeting_id, action, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
+    press = buttons.parse(context.match, VALUES)
     participant = context.participant
-    if participant is None:
-        await query.answer(context._("This button is no longer valid."))
+    if press is None or participant is None:
+        await buttons.refuse(update, context)
         return
-    handler = ACTIONS.get(action)
+    meeting_id, value = press.ref, press.value
+    handler = ACTIONS.get(press.verb)
     try:
         if handler is None:
             raise rules.MeetingRefused(rules.Refusal.GONE)
@@ -143,13 +146,46 @@ async def cannot_come(update: Update, context: BotContext) -> None:
     if participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR:
         await update.effective_message.reply_text(_("This command is for the mentor and the mentee of a binôme."))
         return
+    now = context.services.now()
     with context.services.session() as session:
-        meeting = rules.next_meeting(session=session, participant=participant, now=context.services.now())
+        binomes = active_binomes_of(session=session, participant=participant)
+        several = len(binomes) > 1
+        if several:  # someone in several binômes: ask only among those with a meeting planned
+            binomes = [b for b in binomes if rules.next_meeting(session=session, participant=participant, now=now,
+                                                                binome=b) is not None]
+            if len(binomes) > 1:
+                await which_binome.ask(update, context, session, binomes, "a")
+                return
+        meeting = rules.next_meeting(session=session, participant=participant, now=now,
+                                     binome=binomes[0]) if binomes else None
         if meeting is None:
             await update.effective_message.reply_text(_("You have no meeting planned. /meeting plans one."))
             return
-        text = _("You cannot come to the meeting {when}? What is the reason?").format(when=when(context.tr, meeting))
+        text = _absent_question(context, session, meeting, participant, several=several)
     await update.effective_message.reply_text(text, reply_markup=_reasons(context.tr, meeting.id))
+
+
+def _absent_question(context: BotContext, session, meeting, participant: Participant, *, several: bool) -> str:
+    if not several:
+        return context._("You cannot come to the meeting {when}? What is the reason?").format(
+            when=when(context.tr, meeting))
+    other = rules.pair_of(session=session, meeting=meeting).other(participant.id)
+    return context._("You cannot come to the meeting with {name} {when}? What is the reason?").format(
+        name=other.first_name, when=when(context.tr, meeting))
+
+
+@which_binome.on_choice("a")
+async def _absent_in(update: Update, context: BotContext, binome) -> None:
+    """/absent, the binôme chosen: its next meeting's reasons."""
+    with context.services.session() as session:
+        meeting = rules.next_meeting(session=session, participant=context.participant, now=context.services.now(),
+                                     binome=binome)
+        if meeting is None:
+            await which_binome.show(update, context, context._("You have no meeting planned. /meeting plans one."),
+                                    None, edit=True)
+            return
+        text = _absent_question(context, session, meeting, context.participant, several=True)
+    await which_binome.show(update, context, text, _reasons(context.tr, meeting.id), edit=True)
 
 
 async def _new(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:
@@ -261,6 +297,9 @@ ACTIONS = {"d": on_day, "back": on_back, "t": on_time, "p": on_place, "skip": on
            "rhythm": on_rhythm, "stoprhythm": _stop_rhythm, "ok": _accept, "other": _another, "here": _here,
            "cant": _cant, "r": _reason, "new": _new, "cancel": _cancel, "move": _move, "co": _coordinator_pick,
            "cr": _coordinator_reason, "o": _outcome}
+VALUES = {"d": r"\d{8}", "t": r"\d{4}", "p": "[a-z_]+", "r": "[a-z_]+", "cr": "[a-z_]+", "o": "[a-z_]+"} | {
+    action: None for action in ("back", "skip", "send", "drop", "rhythm", "stoprhythm", "ok", "other", "here", "cant",
+                                "new", "cancel", "move", "co")}  # action: its value (None: no value)
 
 
 HANDLERS = [

@@ -9,14 +9,14 @@ from bot.i18n import Translator
 from bot.vocabulary import term
 from conversations.alert_cards import keyboard
 from storage.models import Alert, Participant, Programme
-from storage.participants import current_binome
+from storage.participants import active_binomes_of
 
 
 def _who(tr: Translator, session: Session, participant: Participant) -> dict:
     programme = session.get(Programme, participant.programme_id)
-    binome = current_binome(session=session, participant=participant)
+    labels = sorted(b.label for b in active_binomes_of(session=session, participant=participant))
     return {"name": participant.display_name, "role": term(tr, programme, participant.role),
-            "binome": binome.label if binome else "-"}
+            "binome": ", ".join(labels) or "-"}  # a mentor with two mentees: both pairs
 
 
 @sender.renderer("participant_unreachable")

@@ -7,6 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import sender
 from bot.commands import publish_menu_for
 from bot.context import BotContext
+from conversations import buttons
 from conversations.fallback import JOIN_HINT
 from bot.i18n import Translator, available_languages, language_name, pick_language, translator
 from bot.vocabulary import term
@@ -14,7 +15,7 @@ from storage.invitations import Claim, answer_consent, claim_invitation, looks_l
 from storage.models import Participant, ParticipantStatus, Programme, Role
 from storage.participants import partner_of, programme_counts, resume, set_language
 
-CONSENT_PATTERN = r"^consent:(\d+):([yn])$"
+CONSENT_PATTERN = rf"^consent:({buttons.ID}):([yn])$"
 LANGUAGE_PATTERN = r"^lang:([a-z]{2,3})$"
 
 

@@ -20,19 +20,20 @@ from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import replies
 from bot.context import BotContext
 from bot.i18n import Translator
-from conversations import awaited
+from conversations import awaited, buttons, which_binome
 from conversations.plan_review import review, review_action, review_add, review_end
 from conversations.plan_texts import (button, category_keyboard, detail, due_keyboard, edit, history_view, line,
-                                      partner_term, plan_view, title_question)
+                                      partner_term, plan_button, plan_view, title_question)
 from storage import meetings as meeting_rules
 from storage import plans as rules
 from storage.models import ActionStatus, AwaitedText, Binome, Participant, PlanAction, Programme, Role
-from storage.participants import current_binome
+from storage.participants import active_binomes_of, member_binome
 from storage.programmes import add_months
 
-PATTERN = r"^p:(\d+):([a-z_]+)(?::([A-Za-z0-9_.]+))?$"
+PATTERN = buttons.pattern("p")
 
 
 def due_date(choice: str, today: date) -> date | None:
@@ -65,44 +66,58 @@ async def show_plan(update: Update, context: BotContext) -> None:
                                                     "see it with /plan. /help shows what you can do."))
         return
     with context.services.session() as session:
-        binome = current_binome(session=session, participant=participant)
-        if binome is None:
+        binomes = active_binomes_of(session=session, participant=participant)
+        if not binomes:
             await update.effective_message.reply_text(_("You are not in a binôme yet."))
             return
-        text, keyboard = plan_view(context.tr, session, binome, participant, context.services.now())
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
+        if len(binomes) > 1:
+            await which_binome.ask(update, context, session, binomes, "p")
+            return
+        text, keyboard = plan_view(context.tr, session, binomes[0], participant, context.services.now())
+    await replies.reply(update.effective_message, text, keyboard)
 
 
-def _own_binome(session: Session, participant: Participant) -> Binome:
-    binome = current_binome(session=session, participant=participant)
-    if binome is None:
+@which_binome.on_choice("p")
+async def _plan_of(update: Update, context: BotContext, binome: Binome) -> None:
+    await _list(update, context, binome.id, context.participant, None)  # /plan, the binôme chosen
+
+
+def _own_binome(session: Session, participant: Participant, ref: int = 0) -> Binome | None:
+    """`ref` (a binôme id), else the only one; None: several, and the button does not say which."""
+    if ref:
+        binome = member_binome(session=session, participant=participant, binome_id=ref)
+        if binome is None:
+            raise rules.PlanRefused(rules.PlanRefusal.GONE)
+        return binome
+    binomes = active_binomes_of(session=session, participant=participant)
+    if not binomes:
         raise rules.PlanRefused(rules.PlanRefusal.GONE)
-    return binome
+    return binomes[0] if len(binomes) == 1 else None
 
 
-async def _list(update, context: BotContext, ref: int, participant: Participant, value) -> None:
+async def _list(update, context: BotContext, ref: int, participant: Participant, value, closed: bool = False) -> None:
     with context.services.session() as session:
-        binome = _own_binome(session, participant)
-        text, keyboard = plan_view(context.tr, session, binome, participant, context.services.now())
+        binome = _own_binome(session, participant, ref)
+        text, keyboard = (plan_view(context.tr, session, binome, participant, context.services.now(),
+                                    include_closed=closed) if binome else which_binome.question(context, session, "p"))
     await edit(update, text, keyboard)
 
 
 async def _all(update, context: BotContext, ref: int, participant: Participant, value) -> None:
-    with context.services.session() as session:
-        binome = _own_binome(session, participant)
-        text, keyboard = plan_view(context.tr, session, binome, participant, context.services.now(),
-                                    include_closed=True)
-    await edit(update, text, keyboard)
+    await _list(update, context, ref, participant, value, closed=True)
 
 
 # ---------------------------------------------------------------- adding: title, category, due date
 
 async def _add(update, context: BotContext, ref: int, participant: Participant, value) -> None:
     with context.services.session() as session:
-        binome = _own_binome(session, participant)
+        binome = _own_binome(session, participant, ref)
+        if binome is None:
+            return await edit(update, *which_binome.question(context, session, "p"))
         awaited.expect(session=session, participant_id=participant.id, purpose="plan_title", ref_id=binome.id,
                        now=context.services.now())
-    await edit(update, title_question(context.tr), InlineKeyboardMarkup([[button(context._("✖ Cancel"), 0, "list")]]))
+        cancel = plan_button(context.tr, session, participant, binome.id, context._("✖ Cancel"), "list")
+    await edit(update, title_question(context.tr), InlineKeyboardMarkup([[cancel]]))
 
 
 async def _new_title(update: Update, context: BotContext, ref_id: int | None, text: str, *,
@@ -186,12 +201,13 @@ async def _new_due(update, context: BotContext, ref: int, participant: Participa
                                  binome_id=action.binome_id)
         rules.edit_action(session=session, action_id=ref, participant_id=participant.id, now=now, due_on=due)
         text = context._("Added to the plan:") + "\n" + line(context.tr, action)
+        others = [plan_button(context.tr, session, participant, action.binome_id, label, verb)
+                  for label, verb in ((context._("➕ Add another"), "add"), (context._("📋 The plan"), "list"))]
     if meeting_id is not None:
         keyboard = InlineKeyboardMarkup([[button(context._("➕ Something else new"), meeting_id, "radd")],
                                          [button(context._("✔ No, finished"), meeting_id, "rend")]])
     else:
-        keyboard = InlineKeyboardMarkup([[button(context._("➕ Add another"), 0, "add"),
-                                          button(context._("📋 The plan"), 0, "list")]])
+        keyboard = InlineKeyboardMarkup([others])
     await edit(update, text, keyboard)
 
 
@@ -338,20 +354,26 @@ def review_offer(tr: Translator, meeting_id: int) -> InlineKeyboardMarkup:
 ACTIONS = {"list": _list, "all": _all, "add": _add, "c": _new_category, "d": _new_due, "open": _open, "s": _status,
            "bskip": _blocked_skip, "ren": _rename, "date": _date, "ed": _edit_date, "cat": _category,
            "ec": _edit_category, "hist": _history, "review": review, "rdone": review_action,
-           "rkeep": review_action, "rdrop": review_action, "radd": review_add, "rend": review_end}
+           "rkeep": review_action, "rdrop": review_action, "radd": review_add, "rend": review_end,
+           "bl": _list, "ba": _all, "badd": _add}  # b…: the same, for the binôme <id> of someone in several
 NEEDS_ID = {"c", "d", "open", "s", "bskip", "ren", "date", "ed", "cat", "ec", "hist", "review", "rdone",
-            "rkeep", "rdrop", "radd", "rend"}
+            "rkeep", "rdrop", "radd", "rend", "bl", "ba", "badd"}
+VALUES = {"c": rf"[a-z_]+(\.{buttons.ID})?", "d": rf"[a-z0-9]+(\.{buttons.ID})?", "s": "[a-z_]+", "ed": "[a-z0-9]+",
+          "ec": "[a-z_]+", "rdone": buttons.ID, "rkeep": buttons.ID, "rdrop": buttons.ID} | {
+    verb: None for verb in ("list", "all", "add", "open", "bskip", "ren", "date", "cat", "hist", "review", "radd",
+                            "rend", "bl", "ba", "badd")}  # verb: its value (None: no value)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    ref, verb, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
+    press = buttons.parse(context.match, VALUES)
     participant = context.participant
-    handler = ACTIONS.get(verb)
+    handler = ACTIONS.get(press.verb) if press is not None else None
     if (participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR
-            or handler is None or (verb in NEEDS_ID) != (ref != 0)):
-        await query.answer(context._("This button is no longer valid."))
+            or handler is None or (press.verb in NEEDS_ID) != (press.ref != 0)):
+        await buttons.refuse(update, context)
         return
+    ref, value = press.ref, press.value
     # Another step is taken: a text asked for before by the plan is no longer expected (the handler asks
     # again if its step needs text); a refused press leaves it as it was.
     with context.services.session() as session:

@@ -8,16 +8,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
-from bot import sender
+from bot import replies, sender
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
 from conversations.formats import LONG_DAY, SHORT_DAY
 from storage import plans
 from storage.models import ActionStatus, Binome, Participant, PlanAction, PlanActionChange, Programme, Role
 from storage.options import categories_for
-from storage.participants import partner_of
+from storage.participants import active_binomes_of, partner_in
 
 LIST_LIMIT = 15  # actions listed under /plan (lines and buttons)
 
@@ -78,10 +77,13 @@ def _short(text: str, limit: int = 28) -> str:
 
 def plan_view(tr: Translator, session: Session, binome: Binome, participant: Participant, now: datetime,
                *, include_closed: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+    """For someone in several binômes the plan says whose it is and its buttons carry the binôme
+    (`p:<binome id>:badd`, `…:ba`) instead of `p:0:add`, `p:0:all`."""
+    several = len(active_binomes_of(session=session, participant=participant)) > 1
     actions = plans.plan_of(session=session, binome_id=binome.id, include_closed=include_closed)
     all_actions = plans.plan_of(session=session, binome_id=binome.id, include_closed=True)
     closed = len(all_actions) - len(plans.plan_of(session=session, binome_id=binome.id))
-    partner = partner_of(session=session, participant=participant)
+    partner = partner_in(session=session, binome=binome, participant=participant)
     today = tr.local(now).date()
     if not actions:
         text = tr("📋 Your action plan is empty.")
@@ -99,10 +101,23 @@ def plan_view(tr: Translator, session: Session, binome: Binome, participant: Par
     buttons = [button(f"{n}. {_short(action.title)}", action.id, "open")
                for n, action in enumerate(actions[:LIST_LIMIT], 1)]
     rows = [[b] for b in buttons]
-    rows.append([button(tr("➕ Add an action"), 0, "add")])
+    ref, add, everything = (binome.id, "badd", "ba") if several else (0, "add", "all")
+    rows.append([button(tr("➕ Add an action"), ref, add)])
     if closed and not include_closed:
-        rows.append([button(tr("Show done and dropped"), 0, "all")])
+        rows.append([button(tr("Show done and dropped"), ref, everything)])
+    if several:
+        text = "\n\n".join([tr("📋 Binôme {pair} with {name}.").format(pair=binome.label, name=partner.first_name),
+                              text])
     return text, InlineKeyboardMarkup(rows)
+
+
+def plan_button(tr: Translator, session: Session, participant: Participant, binome_id: int, label: str,
+                verb: str) -> InlineKeyboardButton:
+    """To the plan ("list") or to adding ("add"): `p:0:<verb>`, or for someone in several binômes
+    `p:<binome id>:bl` / `…:badd`, so that it stays with this binôme."""
+    if len(active_binomes_of(session=session, participant=participant)) > 1:
+        return button(label, binome_id, {"list": "bl", "add": "badd"}[verb])
+    return button(label, 0, verb)
 
 
 def title_question(tr: Translator) -> str:
@@ -180,11 +195,7 @@ def history_view(tr: Translator, session: Session, action: PlanAction) -> str:
 async def edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
     """Turn the pressed message into `text` (a double tap asking for the same text changes nothing)."""
     await update.callback_query.answer()
-    try:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as error:  # a double tap asking for the same text again
-        if "not modified" not in error.message.lower():
-            raise
+    await replies.edit(update.callback_query, text, keyboard)  # a double tap asking for the same text: nothing
 
 
 # ---------------------------------------------------------------- what the outbox sends

@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import BotContext
 from bot.i18n import Translator
 from storage.models import Participant, Role, SupportKind
-from storage.support import request_support
+from storage.support import Asked, request_support
 
 SUPPORT_PATTERN = r"^sup:(help|stop|stopyes|keep)$"
 
@@ -43,11 +43,19 @@ async def on_support(update: Update, context: BotContext) -> None:
         return
     kind = SupportKind.HELP if verb == "help" else SupportKind.STOP
     with context.services.session() as session:
-        new = request_support(session=session, participant=session.get(Participant, participant.id), kind=kind,
-                              now=now)
+        answer = request_support(session=session, participant=session.get(Participant, participant.id), kind=kind,
+                                 now=now)
     await query.answer()
-    if not new:
+    if not answer.told:  # never say someone knows when nobody could be told
+        text = _("I could not pass this on: no coordinator of your programme can be reached through me right now. "
+                 "Your request is recorded. Please contact your programme's team another way (by phone, e-mail or "
+                 "in person); you are not alone.")
+    elif answer.asked == Asked.SAME:
         text = _("Your coordinator already knows and will get in touch with you soon.")
+    elif answer.asked == Asked.AGAIN and kind == SupportKind.HELP:
+        text = _("I have told your coordinator again. They will get in touch with you soon. You are not alone.")
+    elif answer.asked == Asked.AGAIN:
+        text = _("I have told your coordinator again. Until then, nothing changes for your binôme.")
     elif kind == SupportKind.HELP:
         text = _("I have told your coordinator, who will get in touch with you soon. You are not alone.")
     else:

@@ -9,7 +9,8 @@ with the alerts already there:
 - a snoozed alert is quiet until `snoozed_until` (its facts are kept up to date meanwhile); then it is
   open again and notified if the sign is still there.
 Every change is audited with ids and categories only. `notify` queues the alert card ("alert") for
-the programme's coordinators, outside their quiet hours.
+the programme's coordinators, outside their quiet hours; `asked_again` tells them, snoozed or taken in
+hand or not, that the person asked for help (or to stop) once more.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from sqlmodel import Session, col, select
 
 from storage import outbox
 from storage.audit import record
-from storage.models import Alert, AlertStatus, Binome, OutboundMessage, Participant, Programme, Role
+from storage.models import (Alert, AlertStatus, Binome, OutboundMessage, Participant, ParticipantStatus, Programme,
+                            Role)
 from storage.options import meeting_options
 from storage.participants import timezone_of
 from storage.schedule import out_of_quiet_hours
@@ -240,8 +242,11 @@ def routing(*, session: Session, programme_id: int, options: SignalOptions) -> t
 # ---------------------------------------------------------------- telling the coordinators
 
 def _alert_open(session: Session, message: OutboundMessage) -> bool:
+    """A card goes while its alert is open; "asked again" goes while it is live (taken in hand or snoozed too)."""
     alert = session.get(Alert, message.params["alert_id"])
-    return alert is not None and alert.status == AlertStatus.OPEN
+    if alert is None:
+        return False
+    return alert.status in LIVE if message.params.get("which") == "again" else alert.status == AlertStatus.OPEN
 
 
 outbox.declare("alert", max_delay=timedelta(days=2), relevant=_alert_open)
@@ -256,7 +261,8 @@ def after_quiet_hours(*, session: Session, participant: Participant, now: dateti
 
 def notify(*, session: Session, alert: Alert, now: datetime, which: str = "new",
            to: list[Participant] | None = None) -> int:
-    """Queue the alert card for the programme's coordinators (or `to`)."""
+    """Queue the alert card for the programme's coordinators (or `to`); returns how many of them can
+    receive it (on Telegram and not paused or unreachable)."""
     if to is None:
         options = signal_options(session.get(Programme, alert.programme_id))
         to, _ = routing(session=session, programme_id=alert.programme_id, options=options)
@@ -264,7 +270,35 @@ def notify(*, session: Session, alert: Alert, now: datetime, which: str = "new",
         outbox.enqueue(session=session, participant_id=coordinator.id, kind="alert", now=now,
                        key=f"alert:{alert.id}:{now:%Y%m%dT%H%M%S}:{which}:{coordinator.id}",
                        due_at=after_quiet_hours(session=session, participant=coordinator, now=now),
-                       params={"alert_id": alert.id, "which": which})
+                       params={"alert_id": alert.id, "which": which, "at": now.isoformat()})
     if which in ("new", "worse", "unsnoozed"):
         mark_notified(session=session, alert=alert, now=now)
-    return len(to)
+    return sum(1 for coordinator in to if can_receive(coordinator))
+
+
+def can_receive(participant: Participant) -> bool:
+    return participant.telegram_chat_id is not None and participant.status == ParticipantStatus.ACTIVE
+
+
+def asked_again(*, session: Session, alert: Alert, finding: Finding, now: datetime) -> int:
+    """The person asked once more while their alert is live: its facts follow, its status stays the
+    coordinator's choice (taken in hand, snoozed), and the coordinators are told at once ("again").
+    Returns how many can receive it."""
+    alert.level, alert.severity, alert.facts = max(alert.level, finding.level), finding.severity, finding.facts
+    session.add(alert)
+    _audit(session, alert, "alert.asked_again", now)
+    return notify(session=session, alert=alert, now=now, which="again")
+
+
+def live_alert(*, session: Session, binome_id: int, signal: str, about: int | None) -> Alert | None:
+    alert = _latest(session, binome_id, signal, about)
+    return alert if alert is not None and alert.status in LIVE else None
+
+
+def coordinators_told(*, session: Session, alert: Alert) -> bool:
+    """A card of this alert reached a coordinator, or is queued for one who can receive it."""
+    cards = session.exec(select(OutboundMessage, Participant)
+                         .join(Participant, Participant.id == OutboundMessage.participant_id)
+                         .where(col(OutboundMessage.idempotency_key).startswith(f"alert:{alert.id}:", autoescape=True),
+                                col(OutboundMessage.dropped_at).is_(None))).all()
+    return any(card.sent_at is not None or can_receive(person) for card, person in cards)

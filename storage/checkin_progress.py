@@ -38,6 +38,7 @@ def streak(*, session: Session, participant_id: int) -> Streak:
 
 def previous_sent(*, session: Session, checkin: CheckIn) -> CheckIn | None:
     return session.exec(select(CheckIn).where(CheckIn.participant_id == checkin.participant_id,
+                                              CheckIn.binome_id == checkin.binome_id,
                                               col(CheckIn.sent_at).is_not(None), CheckIn.id != checkin.id,
                                               CheckIn.due_at < checkin.due_at)
                         .order_by(col(CheckIn.due_at).desc())).first()

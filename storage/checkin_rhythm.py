@@ -44,7 +44,8 @@ def next_due(*, options: CheckinOptions, tz: str, started_on: date, after: datet
 
 def schedule_next(*, session: Session, binome: Binome, participant: Participant, programme: Programme,
                   now: datetime) -> CheckIn | None:
-    """Write the participant's next check-in (SCHEDULED) if it is not written yet; returns it, or None.
+    """Write the participant's next check-in in this binôme (SCHEDULED) if it is not written yet (one per
+    binôme: a mentor with two mentees has two); returns it, or None.
 
     The due time is the rhythm's local day and hour in the participant's timezone, moved out of quiet
     hours (later). Whether it is skipped (meeting, away, paused) is decided when it falls due, so a
@@ -56,7 +57,7 @@ def schedule_next(*, session: Session, binome: Binome, participant: Participant,
         return None
     period = period_key(local_day(due, tz))
     exists = session.exec(select(CheckIn.id).where(CheckIn.participant_id == participant.id,
-                                                   CheckIn.period == period)).first()
+                                                   CheckIn.binome_id == binome.id, CheckIn.period == period)).first()
     if exists:
         return None
     checkin = CheckIn(binome_id=binome.id, participant_id=participant.id, role=participant.role, period=period,

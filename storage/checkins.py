@@ -67,6 +67,7 @@ def own_checkin(*, session: Session, checkin_id: int, participant_id: int) -> Ch
     if checkin.status in (CheckInStatus.SCHEDULED, CheckInStatus.SKIPPED) or checkin.sent_at is None:
         raise CheckinRefused(Refusal.GONE, checkin)
     newer = session.exec(select(CheckIn.id).where(CheckIn.participant_id == participant_id,
+                                                  CheckIn.binome_id == checkin.binome_id,
                                                   col(CheckIn.sent_at).is_not(None),
                                                   CheckIn.sent_at > checkin.sent_at)).all()
     if len(newer) >= 2:  # superseded twice over: too old to mean anything
@@ -75,8 +76,9 @@ def own_checkin(*, session: Session, checkin_id: int, participant_id: int) -> Ch
 
 
 def newer_sent(*, session: Session, checkin: CheckIn) -> bool:
-    """Whether a later check-in of the same person was sent since this one."""
+    """Whether a later check-in of the same person (in the same binôme) was sent since this one."""
     return session.exec(select(CheckIn.id).where(CheckIn.participant_id == checkin.participant_id,
+                                                 CheckIn.binome_id == checkin.binome_id,
                                                  col(CheckIn.sent_at).is_not(None),
                                                  CheckIn.sent_at > checkin.sent_at)).first() is not None
 

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import BigInteger, create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -38,16 +38,19 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """`hide_parameters`: a failed statement's exception (and so any log of it) shows the SQL, never the
+    values bound to it, which are names and typed texts."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -59,10 +62,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+class BoundedSession(Session):
+    """`get` by an id its column cannot hold (a forged button's 25 digits) finds nothing, instead of
+    raising OverflowError (SQLite) or a numeric-range error (PostgreSQL, whose INTEGER is 32 bits)."""
+
+    def get(self, entity, ident, **kwargs):
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            column = inspect(entity).primary_key[0]
+            wide = isinstance(column.type, BigInteger) or self.get_bind().dialect.name == "sqlite"
+            bits = 64 if wide else 32
+            if not -2 ** (bits - 1) <= ident < 2 ** (bits - 1):
+                return None
+        return super().get(entity, ident, **kwargs)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with BoundedSession(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

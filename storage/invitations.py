@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from storage import outbox
 from storage.audit import record
 from storage.models import Invitation, Participant, ParticipantStatus, Programme
-from storage.participants import partner_of
+from storage.participants import partners_of
 
 TOKEN_BYTES = 24  # 192 bits, 32 url-safe characters: fits Telegram's 64-character start parameter
 PENDING_HOLD = timedelta(hours=24)  # how long a half-finished onboarding keeps others off a link
@@ -146,9 +146,10 @@ def answer_consent(
 
 
 def queue_partner_joined(*, session: Session, participant: Participant, now: datetime) -> None:
-    """Someone has just finished onboarding: their partner, if already there, is told once."""
-    partner = partner_of(session=session, participant=participant)
-    if partner is not None and partner.onboarded_at is not None:
+    """Someone has just finished onboarding: their partner in each binôme, if already there, is told once."""
+    for partner in partners_of(session=session, participant=participant):
+        if partner.onboarded_at is None:
+            continue
         outbox.enqueue(session=session, participant_id=partner.id, kind="partner_joined",
                        key=f"partner_joined:{partner.id}:{participant.id}", due_at=now, now=now,
                        params={"participant_id": participant.id})

@@ -12,11 +12,12 @@ from sqlmodel import Session, case, col, select
 
 from storage.invitations import issue_invitation
 from storage.models import Participant, Programme, Role
+from storage.spreadsheet import safe_cell
 
 
 @dataclass
 class InviteLine:
-    name: str
+    name: str  # made safe to paste into a spreadsheet (storage/spreadsheet.py)
     role: Role
     link: str
 
@@ -32,6 +33,6 @@ def invitation_lines(*, session: Session, programme: Programme, bot_username: st
     lines = []
     for participant in participants:
         token = issue_invitation(session=session, participant=participant, now=now, valid_days=valid_days)
-        lines.append(InviteLine(participant.display_name, Role(participant.role),
+        lines.append(InviteLine(safe_cell(participant.display_name), Role(participant.role),
                                 f"https://t.me/{bot_username}?start={token}"))
     return lines

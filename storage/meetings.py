@@ -185,9 +185,10 @@ def announce_absence(*, session: Session, meeting_id: int, participant_id: int, 
 
 
 def next_meeting(*, session: Session, participant: Participant, now: datetime,
-                 not_started: bool = False) -> Meeting | None:
-    """The participant's next proposed or confirmed meeting that has not ended (or not started)."""
-    binome = current_binome(session=session, participant=participant)
+                 not_started: bool = False, binome: Binome | None = None) -> Meeting | None:
+    """The participant's next proposed or confirmed meeting that has not ended (or not started), in
+    `binome` (by default their newest open binôme)."""
+    binome = binome or current_binome(session=session, participant=participant)
     if binome is None:
         return None
     for meeting in session.exec(

@@ -340,13 +340,14 @@ class CheckIn(SQLModel, table=True):
     """
 
     __tablename__ = "checkin"
-    __table_args__ = (UniqueConstraint("participant_id", "period", name="uq_checkin_period"),)
+    # One per binôme: a mentor with two mentees has one for each (migration 0005).
+    __table_args__ = (UniqueConstraint("participant_id", "binome_id", "period", name="uq_checkin_period"),)
 
     id: int | None = Field(default=None, primary_key=True)
     binome_id: int = Field(foreign_key="binome.id", index=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     role: Role = Field(sa_type=String(16))
-    period: str = Field(max_length=16)  # e.g. "2026-W37": one check-in per participant and period
+    period: str = Field(max_length=16)  # e.g. "2026-W37": one check-in per participant, binôme and period
     due_at: datetime = utc_column(nullable=False, index=True)
     status: CheckInStatus = Field(default=CheckInStatus.SCHEDULED, sa_type=String(16), index=True)
     skipped_reason: str | None = Field(default=None, max_length=32)

@@ -10,24 +10,51 @@ from storage.audit import record
 from storage.models import Binome, BinomeStatus, Participant, ParticipantStatus, Programme, Role
 
 
-def current_binome(*, session: Session, participant: Participant) -> Binome | None:
-    """The participant's open binôme (a mentor or mentee has one at a time)."""
+def active_binomes_of(*, session: Session, participant: Participant) -> list[Binome]:
+    """The participant's open binômes, newest first. A mentor often has several (one per mentee);
+    rules that act on one binôme take it explicitly (the chat asks "with which binôme?")."""
     if participant.role == Role.COORDINATOR:
-        return None
-    return session.exec(
+        return []
+    return list(session.exec(
         select(Binome)
         .where(or_(Binome.mentor_id == participant.id, Binome.mentee_id == participant.id))
         .where(Binome.status != BinomeStatus.CLOSED)
-        .order_by(col(Binome.started_on).desc())
-    ).first()
+        .order_by(col(Binome.started_on).desc(), col(Binome.id).desc())
+    ).all())
+
+
+def current_binome(*, session: Session, participant: Participant) -> Binome | None:
+    """The participant's newest open binôme (one of several for a mentor with two mentees: where that
+    matters, use active_binomes_of and the binôme chosen)."""
+    binomes = active_binomes_of(session=session, participant=participant)
+    return binomes[0] if binomes else None
+
+
+def member_binome(*, session: Session, participant: Participant, binome_id: int) -> Binome | None:
+    """The open binôme `binome_id` if the participant is its mentor or mentee, else None."""
+    binome = session.get(Binome, binome_id)
+    if binome is None or binome.status == BinomeStatus.CLOSED or participant.role == Role.COORDINATOR:
+        return None
+    return binome if participant.id in (binome.mentor_id, binome.mentee_id) else None
+
+
+def partner_in(*, session: Session, binome: Binome, participant: Participant) -> Participant:
+    """The other person of `binome`."""
+    return session.get(Participant, binome.mentee_id if binome.mentor_id == participant.id else binome.mentor_id)
 
 
 def partner_of(*, session: Session, participant: Participant) -> Participant | None:
+    """The partner in the newest open binôme (see current_binome)."""
     binome = current_binome(session=session, participant=participant)
     if binome is None:
         return None
-    other = binome.mentee_id if binome.mentor_id == participant.id else binome.mentor_id
-    return session.get(Participant, other)
+    return partner_in(session=session, binome=binome, participant=participant)
+
+
+def partners_of(*, session: Session, participant: Participant) -> list[Participant]:
+    """The partner in each open binôme, newest binôme first."""
+    return [partner_in(session=session, binome=b, participant=participant)
+            for b in active_binomes_of(session=session, participant=participant)]
 
 
 def coordinators_of(*, session: Session, programme_id: int) -> list[Participant]:
@@ -38,9 +65,14 @@ def coordinators_of(*, session: Session, programme_id: int) -> list[Participant]
 
 @dataclass
 class ProgrammeCounts:
+    """Open binômes; mentors and mentees (`participants`, `joined`: linked to Telegram); coordinators
+    apart (`coordinators`, `coordinators_joined`)."""
+
     binomes: int
     participants: int
     joined: int
+    coordinators: int = 0
+    coordinators_joined: int = 0
 
 
 def programme_counts(*, session: Session, programme_id: int) -> ProgrammeCounts:
@@ -48,16 +80,19 @@ def programme_counts(*, session: Session, programme_id: int) -> ProgrammeCounts:
         select(func.count()).select_from(Binome)
         .where(Binome.programme_id == programme_id, Binome.status != BinomeStatus.CLOSED)
     ).one()
-    participants = session.exec(
-        select(func.count()).select_from(Participant)
-        .where(Participant.programme_id == programme_id, Participant.role != Role.COORDINATOR)
-    ).one()
-    joined = session.exec(
-        select(func.count()).select_from(Participant)
-        .where(Participant.programme_id == programme_id, Participant.role != Role.COORDINATOR,
-               col(Participant.telegram_user_id).is_not(None))
-    ).one()
-    return ProgrammeCounts(binomes=binomes, participants=participants, joined=joined)
+    linked = col(Participant.telegram_user_id).is_not(None)
+    people: dict[tuple[bool, bool], int] = {}
+    for role, joined, n in session.exec(
+        select(Participant.role, linked, func.count()).where(Participant.programme_id == programme_id)
+        .group_by(Participant.role, linked)
+    ).all():
+        key = (role == Role.COORDINATOR, bool(joined))
+        people[key] = people.get(key, 0) + n
+    return ProgrammeCounts(
+        binomes=binomes, participants=people.get((False, False), 0) + people.get((False, True), 0),
+        joined=people.get((False, True), 0),
+        coordinators=people.get((True, False), 0) + people.get((True, True), 0),
+        coordinators_joined=people.get((True, True), 0))
 
 
 def set_language(*, session: Session, participant: Participant, language: str, now: datetime) -> None:

@@ -335,3 +335,105 @@ async def test_in_french_i_need_help_reaches_the_coordinator_as_a_french_alert(h
     await harness.tick()
     alert = await claire.wait_for_message()
     assert alert.text.startswith("🔴 Élevée · Demande d'aide · binôme B01")
+
+
+# ---------------------------------------------------------------- asking again
+
+async def test_asking_for_help_again_reaches_the_coordinator_while_open_and_after_a_resolution(harness, session, clock):
+    """Amina asks for help; while the alert is live (open, then taken in hand) each new press reaches
+    Claire as "asked again"; once Claire has resolved it, the next press is a new request and a new card."""
+    ids, users = seed(harness, session, clock)
+    amina, claire = users["mentee"], users["claire"]
+    await amina.send("/help")
+    help_message = await amina.wait_for_message()
+    await tap(amina, help_message, "I need help")
+    assert (await amina.wait_for_message()).text.startswith("I have told your coordinator")
+    clock.advance(seconds=30)
+    await harness.tick()
+    first = await claire.wait_for_message()
+    assert first.text.startswith("🔴 High · Asked for help · binôme B01")
+
+    clock.advance(minutes=10)  # still open: she asks again
+    await tap(amina, help_message, "I need help")
+    assert (await amina.wait_for_message()).text == ("I have told your coordinator again. They will get in touch "
+                                                     "with you soon. You are not alone.")
+    await harness.tick()
+    again = await claire.wait_for_message()
+    assert again.text.splitlines()[0] == "🔁 Amina Benali asked again on Sep 7."
+    assert again.text.splitlines()[1].startswith("🔴 High · Asked for help · binôme B01")
+    assert again.button_texts == ["🙋 I'm on it", "✅ Resolved", "💤 Snooze a week", "📋 Show the binôme"]
+
+    await tap(claire, first, "I'm on it")
+    clock.advance(minutes=10)  # taken in hand: asking again still reaches Claire
+    await tap(amina, help_message, "I need help")
+    assert (await amina.wait_for_message()).text.startswith("I have told your coordinator again.")
+    await harness.tick()
+    again = await claire.wait_for_message()
+    assert again.text.startswith("🔁 Amina Benali asked again on Sep 7.")
+    assert again.text.endswith("🙋 Taken in hand by Claire.") and "🙋 I'm on it" not in again.button_texts
+
+    await tap(claire, first, "Resolved")
+    await tap(claire, first, "Contacted")
+    assert first.text.endswith("✅ Resolved by Claire: 📞 Contacted.")
+    clock.advance(hours=2)  # the same day, after the resolution: a new request
+    await tap(amina, help_message, "I need help")
+    assert (await amina.wait_for_message()).text == ("I have told your coordinator, who will get in touch with you "
+                                                     "soon. You are not alone.")
+    await harness.tick()
+    new = await claire.wait_for_message()
+    assert new.text.startswith("🔴 High · Asked for help · binôme B01") and "🔁" not in new.text
+    assert new.button_texts == ["🙋 I'm on it", "✅ Resolved", "💤 Snooze a week", "📋 Show the binôme"]
+    await tap(amina, help_message, "I need help")  # a double tap within two minutes: one request
+    assert (await amina.wait_for_message()).text == "Your coordinator already knows and will get in touch with you soon."
+    clock.advance(minutes=5)
+    await harness.tick()
+    assert claire.messages[-1] is new  # nothing more
+    with session() as s:
+        assert len(s.exec(select(SupportRequest)).all()) == 4
+        alerts = s.exec(select(Alert).where(Alert.signal == "support_help").order_by(Alert.id)).all()
+        assert [a.status for a in alerts] == [AlertStatus.RESOLVED, AlertStatus.OPEN]
+        assert {a.action for a in s.exec(select(AuditLog))} >= {"alert.asked_again"}
+
+
+async def test_a_snoozed_help_alert_still_hears_that_the_mentee_asked_again(harness, session, clock):
+    ids, users = seed(harness, session, clock)
+    amina, claire = users["mentee"], users["claire"]
+    await amina.send("/help")
+    help_message = await amina.wait_for_message()
+    await tap(amina, help_message, "I need help")
+    await harness.tick()
+    card = await claire.wait_for_message()
+    await tap(claire, card, "Snooze a week")
+    clock.advance(days=1)
+    await tap(amina, help_message, "I need help")
+    amina.skip_to_end()
+    await harness.tick()
+    again = await claire.wait_for_message()
+    assert again.text.startswith("🔁 Amina Benali asked again on Sep 8.") and "💤 Snoozed until" in again.text
+    with session() as s:
+        assert s.exec(select(Alert)).one().status == AlertStatus.SNOOZED  # Claire's choice stands
+
+
+async def test_nobody_is_said_to_know_when_no_coordinator_can_be_told(harness, session, clock):
+    ids, users = seed(harness, session, clock)
+    with session() as s:
+        from storage.models import Participant, ParticipantStatus
+        claire = s.get(Participant, ids["claire"])
+        claire.status, claire.unreachable_since = ParticipantStatus.UNREACHABLE, clock.now()  # she blocked the bot
+    amina, marc = users["mentee"], users["mentor"]
+    honest = ("I could not pass this on: no coordinator of your programme can be reached through me right now. "
+              "Your request is recorded. Please contact your programme's team another way (by phone, e-mail or in "
+              "person); you are not alone.")
+    await amina.send("/help")
+    help_message = await amina.wait_for_message()
+    await tap(amina, help_message, "I need help")
+    assert (await amina.wait_for_message()).text == honest
+    await tap(amina, help_message, "I need help")  # the double tap is not told otherwise
+    assert (await amina.wait_for_message()).text == honest
+    await marc.send("/help")
+    await tap(marc, await marc.wait_for_message(), "I want to stop")
+    confirm = await marc.wait_for_message()
+    await tap(marc, confirm, "Yes, tell my coordinator")
+    assert confirm.text == honest
+    with session() as s:
+        assert [r.kind for r in s.exec(select(SupportRequest).order_by(SupportRequest.id))] == ["help", "stop"]

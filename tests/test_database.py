@@ -75,3 +75,41 @@ def test_postgresql_through_database_url(clock):
             pytest.fail("CI must provide BINOME_TEST_POSTGRES_URL (see .ci/run)")
         pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
     _roundtrip(url, clock)
+
+
+async def test_a_failed_write_apologises_keeps_typed_text_out_of_the_logs_and_loses_nothing(
+        harness, session, clock, engine, caplog):
+    """A write that fails (here a trigger refuses it, as a locked or broken database would) carries the
+    statement's parameters in SQLAlchemy's exception: the log must show its type, never the typed text."""
+    import logging
+
+    from bot.logs import configure_logging
+    from storage.models import PlanAction
+    from tests.test_plan import open_plan, seed as plan_seed, tap
+
+    ids, marc, amina = plan_seed(harness, session, clock)
+    configure_logging("DEBUG")  # as an operator chasing a problem would run it
+    caplog.set_level(logging.DEBUG)
+    view = await open_plan(amina)
+    await tap(amina, view, "Add")
+    title = "Call Mme Zorgbibe at 0612345678"
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TRIGGER refuse_plan_action BEFORE INSERT ON plan_action "
+                                   "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END")
+    await amina.send(title)
+    apology = await amina.wait_for_message()
+    assert apology.text in ("Sorry, something went wrong on my side. Please try again in a moment.",
+                            "Désolé, un problème est survenu de mon côté. Réessayez dans un instant.")  # item 5
+    assert "error while handling update" in caplog.text and "IntegrityError" in caplog.text
+    for personal in ("Zorgbibe", "0612345678", title):
+        assert personal not in caplog.text
+    with session() as s:
+        assert s.exec(select(PlanAction)).all() == []  # nothing half-written
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse_plan_action")
+    await amina.send(title)  # the question still stands: the failed write lost nothing
+    question = await amina.wait_for_message()
+    assert question.text == f"“{title}”: which kind of action is it?"
+    with session() as s:
+        assert [a.title for a in s.exec(select(PlanAction))] == [title]  # written once, whole

@@ -222,7 +222,7 @@ async def test_documents_relevance_and_cancelling(harness, session, clock, monke
         assert outbox.cancel(session=s, key_prefix="meeting:1:r", now=clock.now(), reason="meeting moved") == 1
     still_wanted["yes"] = True
     assert await harness.tick() == 2
-    document = users["Marc0"].messages[0].document
+    document = users["Marc0"].messages[1].document  # the text first, the file after it
     assert document["file_name"] == "rencontre.ics" and document["data"] == b"BEGIN:VCALENDAR"
     assert users["Marc0"].messages[0].text == "Votre rencontre"
     assert rows(session)["meeting:1:reminder"].error == "meeting moved"
@@ -244,3 +244,39 @@ def test_a_kind_cannot_be_declared_twice_with_other_rules():
         outbox.declare("partner_joined", max_delay=timedelta(minutes=1))
     with pytest.raises(KeyError):
         outbox.enqueue(session=None, participant_id=1, kind="no_such_kind", key="k", due_at=START, now=START)
+
+
+async def test_a_message_with_a_file_sends_its_text_first_and_a_refused_file_never_blocks_it(
+        harness, session, clock, monkeypatch):
+    """Text (with its buttons) first, then the file: a 400 on the file drops the file only (recorded),
+    a 5xx retries the file only, and a failure on the text retries the whole message."""
+    people, users = seed(harness, session, clock)
+    monkeypatch.setitem(sender.RENDERERS, "partner_joined", lambda tr, params, who, s: sender.Rendered(
+        "Votre rencontre", document=("rencontre.ics", b"BEGIN:VCALENDAR")))
+    marc = users["Marc0"]
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "refused")
+    harness.server.inject_fault("400", method="sendDocument", times=1)
+    assert await harness.tick() == 1
+    assert [(m.text, m.document) for m in marc.messages] == [("Votre rencontre", None)]
+    refused = rows(session)["refused"]
+    assert refused.sent_at is not None and refused.error.startswith("file refused: ")
+    assert refused.telegram_message_id == marc.messages[0].message_id
+
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "flaky")
+    harness.server.inject_fault("500", method="sendDocument", times=1)
+    assert await harness.tick() == 0  # the text went; the row waits for its file
+    flaky = rows(session)["flaky"]
+    assert len(marc.messages) == 2 and flaky.sent_at is None and flaky.telegram_message_id is not None
+    assert flaky.next_attempt_at == clock.now() + outbox.backoff(1)
+    clock.advance(outbox.backoff(1))
+    assert await harness.tick() == 1
+    assert [m.text for m in marc.messages[1:]] == ["Votre rencontre", None]  # no second text
+    assert marc.messages[2].document["data"] == b"BEGIN:VCALENDAR"
+
+    queue_news(session, clock, people["Marc0"], people["Amina0"], "text fails")
+    harness.server.inject_fault("500", method="sendMessage", times=1)
+    assert await harness.tick() == 0
+    assert len(marc.messages) == 3  # neither the text nor the file
+    clock.advance(outbox.backoff(1))
+    assert await harness.tick() == 1
+    assert [m.text for m in marc.messages[3:]] == ["Votre rencontre", None]

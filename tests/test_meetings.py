@@ -67,8 +67,9 @@ async def test_a_meeting_planned_by_buttons_accepted_and_added_to_the_calendar(h
     for user in (marc, amina):
         confirmed = await user.wait_for_message()
         assert confirmed.text.startswith("📅 Confirmé : rencontre avec")
-        [event] = Calendar.from_ical(confirmed.document["data"]).walk("VEVENT")
-        assert confirmed.document["file_name"] == "rencontre.ics"
+        calendar = await user.wait_for_message()  # the file follows the text, as a message of its own
+        [event] = Calendar.from_ical(calendar.document["data"]).walk("VEVENT")
+        assert calendar.document["file_name"] == "rencontre.ics"
         assert event.decoded("DTSTART") == datetime(2026, 9, 10, 15, 0, tzinfo=timezone.utc)  # 17:00 in Brussels
         assert event.decoded("DTEND") == datetime(2026, 9, 10, 16, 30, tzinfo=timezone.utc)
         assert event["DTSTART"].to_ical() == b"20260910T150000Z" and event["DTEND"].to_ical() == b"20260910T163000Z"
@@ -199,7 +200,8 @@ async def test_a_meeting_keeps_its_local_time_across_the_dst_change(harness, ses
                             "(Banque du Midi)."
     await tap(amina, proposal, "Accept")
     await harness.tick()
-    [event] = Calendar.from_ical((await marc.wait_for_message()).document["data"]).walk("VEVENT")
+    calendar = await marc.wait_for_message(predicate=lambda m: m.document is not None)
+    [event] = Calendar.from_ical(calendar.document["data"]).walk("VEVENT")
     assert event.decoded("DTSTART") == datetime(2026, 10, 27, 16, 0, tzinfo=timezone.utc)  # 17:00 Brussels, UTC+1
     assert event["DTSTART"].to_ical() == b"20261027T160000Z"
 
@@ -359,7 +361,7 @@ async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_
     await harness.tick()
     moved = await marc.wait_for_message()
     assert moved.text == "🔁 Amina doit déplacer la rencontre jeudi 10 septembre à 17:00 et va proposer un autre moment."
-    assert str(Calendar.from_ical(moved.document["data"])["METHOD"]) == "CANCEL"
+    assert str(Calendar.from_ical((await marc.wait_for_message()).document["data"])["METHOD"]) == "CANCEL"
     await tap(amina, menu, "ven. 11 sept.")
     await tap(amina, menu, "18:00")
     await tap(amina, menu, "Sur le lieu de travail")
@@ -376,7 +378,8 @@ async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_
     await tap(marc, menu, "L'annuler")
     assert menu.text == "La rencontre est annulée ; je préviens Amina tout de suite."
     await harness.tick()
-    cancelled = amina.messages[-1]
+    cancelled, removal = amina.messages[-2:]  # the text, then the file that removes it from the calendar
+    assert removal.document is not None
     assert cancelled.text == "✖ Marc a annulé la rencontre vendredi 11 septembre à 18:00. /meeting pour en planifier une autre."
     with session() as s:
         statuses = [m.status for m in s.exec(select(Meeting).order_by(Meeting.id)).all()]
@@ -403,7 +406,8 @@ async def test_a_rhythm_set_once_keeps_the_next_meeting_planned(harness, session
     # Once the meeting has started, the next one in the rhythm is confirmed and in both calendars.
     clock.set(datetime(2026, 9, 10, 15, 5, tzinfo=timezone.utc))
     await harness.tick()
-    news = await amina.wait_for_message(predicate=lambda m: m.document is not None)
+    news = await amina.wait_for_message(predicate=lambda m: (m.text or "").startswith("📅"))
+    assert (await amina.wait_for_message()).document is not None
     assert news.text.startswith("📅 Confirmé : rencontre avec Marc jeudi 24 septembre à 17:00")
     # Every two weeks, across the change to winter time, the rhythm keeps 17:00 local.
     for _ in range(3):
@@ -507,3 +511,76 @@ async def test_when_the_mentor_cannot_come_the_mentee_is_warned(harness, session
     with session() as s:
         assert s.exec(select(Meeting)).one().status == MeetingStatus.MENTOR_ABSENT
         assert s.exec(select(Absence)).one().participant_id == mentor.id
+
+
+async def test_the_day_picker_offers_only_times_that_can_still_be_chosen(harness, session, clock):
+    mentor, mentee, marc, amina = seed(harness, session, clock)  # Monday 7 Sept 2026, 10:00 in Brussels
+    clock.advance(hours=6, minutes=30)  # 16:30 in Brussels
+    await marc.send("/meeting")
+    days = await marc.wait_for_message()
+    assert days.button_texts[:2] == ["Aujourd’hui", "mar. 8 sept."]
+    await tap(marc, days, "Aujourd’hui")
+    assert days.text == "lundi 7 septembre : à quelle heure ?"
+    assert days.button_texts == ["17:00", "17:30", "18:00", "18:30", "19:00", "20:00", "← Un autre jour"]
+    await tap(marc, days, "← Un autre jour")
+    await tap(marc, days, "mar. 8 sept.")  # another day: every time
+    assert days.button_texts[:2] == ["08:00", "09:00"] and len(days.button_texts) == 16
+
+    clock.advance(hours=4)  # 20:30: nothing left today, so today is not offered
+    await tap(marc, days, "← Un autre jour")
+    assert days.button_texts[0] == "mar. 8 sept." and "Aujourd’hui" not in days.button_texts
+    assert len(days.button_texts) == 13  # the same last day as before
+    with session() as s:
+        draft = s.exec(select(Meeting)).one()
+    answer = await marc.callback_answer(await marc.press_data(days, f"m:{draft.id}:d:20260907"))
+    assert answer["text"] == "Ce bouton n'est plus valable."
+
+
+# ---------------------------------------------------------------- the confirmation when the file cannot go
+
+async def test_the_confirmation_reaches_both_even_when_the_calendar_file_is_refused(harness, session, clock):
+    """A server that refuses uploads (400 on sendDocument): both still read "Confirmed" at once, with the
+    text as a message of its own; the file is dropped with the reason recorded; nothing is sent twice."""
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await plan_meeting(marc, "jeu. 10 sept.", "17:00")
+    await harness.tick()
+    await tap(amina, await amina.wait_for_message(), "Accepter")
+    seen = {user.id: len(user.messages) for user in (marc, amina)}
+    harness.server.inject_fault("400", method="sendDocument", times=2, description="Bad Request: uploads refused")
+    assert await harness.tick() == 2  # the same tick: the text counts as sent
+    for user, other in ((marc, "Amina"), (amina, "Marc")):
+        [confirmed] = user.messages[seen[user.id]:]
+        assert confirmed.text.startswith(f"📅 Confirmé : rencontre avec {other} jeudi 10 septembre à 17:00")
+        assert confirmed.document is None
+    with session() as s:
+        rows = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "meeting_confirmed")).all()
+        assert len(rows) == 2 and all(r.sent_at == clock.now() and r.dropped_at is None for r in rows)
+        assert [r.error for r in rows] == ["file refused: Uploads refused"] * 2
+    clock.advance(hours=1)
+    await harness.tick()
+    assert all(len(user.messages) == seen[user.id] + 1 for user in (marc, amina))  # no retry, no second text
+
+
+async def test_the_confirmation_is_not_held_back_by_a_failing_upload_and_only_the_file_is_retried(
+        harness, session, clock):
+    """5xx on every upload for a while: the text arrives at once; only the file is retried, then arrives."""
+    mentor, mentee, marc, amina = seed(harness, session, clock)
+    await plan_meeting(marc, "jeu. 10 sept.", "17:00")
+    await harness.tick()
+    await tap(amina, await amina.wait_for_message(), "Accepter")
+    seen = {user.id: len(user.messages) for user in (marc, amina)}
+    harness.server.inject_fault("502", method="sendDocument", times=4)
+    await harness.tick()
+    for user in (marc, amina):
+        [text] = user.messages[seen[user.id]:]
+        assert text.text.startswith("📅 Confirmé :") and text.document is None
+    for _ in range(3):
+        clock.advance(minutes=10)
+        await harness.tick()
+    for user in (marc, amina):
+        sent = user.messages[seen[user.id]:]
+        assert len(sent) == 2, [m.text for m in sent]  # the text once, then the file
+        assert sent[0].text.startswith("📅 Confirmé :") and sent[1].document["file_name"] == "rencontre.ics"
+    with session() as s:
+        rows = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "meeting_confirmed")).all()
+        assert all(r.sent_at is not None and r.error is None for r in rows)

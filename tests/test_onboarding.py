@@ -356,3 +356,32 @@ async def test_newcomers_see_a_menu_in_their_language(harness):
         "What I can do for you"
     assert harness.server.commands(scope="all_private_chats", language_code="fr")[1]["description"] == \
         "Ce que je peux faire pour vous"
+
+
+IMPORTED_WITHOUT_LANGUAGE = "Binôme;Rôle;Prénom;Nom\nB1;Mentor;Marc;Dubois\nB1;Mentoré;Amina;Benali\n"
+
+
+@pytest.mark.parametrize(("phone", "consent_starts", "ticked"), [
+    ("en", "Hello Amina!", "✓ English"),
+    ("fr", "Bonjour Amina !", "✓ Français"),
+    ("de", "Bonjour Amina !", "✓ Français"),  # no German catalog: the programme's language
+])
+async def test_a_person_imported_without_a_language_reads_consent_in_the_phones_language(
+        harness, session, clock, phone, consent_starts, ticked):
+    from bot.i18n import available_languages
+    from storage.importer import import_participants
+
+    with session() as s:
+        programme = make_programme(s, clock.now(), language="fr")
+        report = import_participants(session=s, programme=programme, data=IMPORTED_WITHOUT_LANGUAGE.encode(),
+                                     now=clock.now(), languages=available_languages())
+        assert report.participants_created == 2
+        amina = s.exec(select(Participant).where(Participant.first_name == "Amina")).one()
+        token = invite(s, amina, clock.now())
+    user = harness.server.user(first_name="Amina", language_code=phone)
+    await user.send(f"/start {token}")
+    consent = await user.wait_for_message()
+    assert consent.text.startswith(consent_starts)
+    await user.press(consent, text=consent.button_texts[0][2:])
+    question = await user.wait_for_message()
+    assert question.button_texts[0] == ticked

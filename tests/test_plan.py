@@ -3,9 +3,19 @@ due date, statuses with their history, the review after a meeting held, the ment
 "done" notice, and every kind of bad input answered politely with nothing changed."""
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlmodel import select
+
+from bot.app import build_application, running
+from bot.i18n import load_all
+from bot.pacing import ChatPacer
+from bot.services import Services
+from bot.settings import load_settings
+from storage.db import make_engine, session_scope, upgrade
 
 from storage.meeting_messages import queue_outcome_question
 from storage import plans
@@ -441,3 +451,72 @@ async def test_a_text_asked_for_is_forgotten_when_another_step_is_taken(harness,
     assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet")
     with session() as s:
         assert s.get(PlanAction, action_id).title == "Update my CV and LinkedIn"
+
+
+INVISIBLE = "\u200b\u200c\u2060\ufeff\u00ad\u200d\u202e\u2066 \u00a0\u3164"  # zero-width, soft hyphen, bidi…
+
+
+async def test_an_invisible_title_is_refused_politely_and_nul_is_dropped(harness, session, clock):
+    ids, marc, amina = seed(harness, session, clock)
+    view = await open_plan(amina)
+    await tap(amina, view, "Add")
+    await amina.send(INVISIBLE)
+    assert (await amina.wait_for_message()).text == ("I could not read any text in your message: please type it "
+                                                     "again.")
+    with session() as s:
+        assert s.exec(select(PlanAction)).all() == []
+    await amina.send("\x00Update\x00 my\u200b CV\x07")  # the question is still waiting for its title
+    question = await amina.wait_for_message()
+    assert question.text == "“Update my CV”: which kind of action is it?"
+    with session() as s:
+        assert [a.title for a in s.exec(select(PlanAction)).all()] == ["Update my CV"]
+    # A word where a title is not awaited is no place for invisible text either: nothing stored, a kind answer.
+    await amina.send("\u2060\x00")
+    assert (await amina.wait_for_message()).text.startswith("I could not read any text in your message")
+
+
+@pytest.fixture
+def postgres_url():
+    """A schema of its own in the test PostgreSQL (BINOME_TEST_POSTGRES_URL), dropped afterwards."""
+    url = os.environ.get("BINOME_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide BINOME_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    yield url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+async def test_a_title_with_nul_is_stored_without_it_on_postgresql(server, clock, postgres_url):
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    load_all()
+    settings = load_settings(_env_file=None, TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_URL=server.base_url,
+                             DATABASE_URL=postgres_url, TICK_SECONDS=3600)
+    services = Services(settings=settings, engine=engine, clock=clock, pacer=ChatPacer())
+    with session_scope(engine) as s:
+        programme = make_programme(s, clock.now())
+        mentor, mentee, binome = make_pair(s, programme, clock.now())
+        amina = server.user(first_name="Amina", language_code="en")
+        link(mentee, amina, clock.now(), "en")
+    try:
+        async with running(build_application(services)) as application:
+            server.attach_application(application)
+            await amina.send("/plan")
+            view = await amina.wait_for_message()
+            await tap(amina, view, "Add")
+            await amina.send("Update\x00 my CV\u200b")
+            assert (await amina.wait_for_message()).text == "“Update my CV”: which kind of action is it?"
+            await amina.send("\x00\u2060")
+            assert (await amina.wait_for_message()).text.startswith("I could not read any text in your message")
+            server.attach_application(None)
+        with session_scope(engine) as s:
+            assert [a.title for a in s.exec(select(PlanAction)).all()] == ["Update my CV"]
+    finally:
+        engine.dispose()

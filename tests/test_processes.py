@@ -71,7 +71,22 @@ async def test_a_coordinator_sets_up_a_programme_without_code(harness, session, 
     assert consent.text.startswith(f"Bonjour {name.split()[0]} !")
 
     code, out, err = await binome("program", "list", env=env, cwd=tmp_path)
-    assert "«MentorYou Bruxelles» : 2 binômes, 0 participants sur 4 ont rejoint" in out
+    assert "«MentorYou Bruxelles» : 2 binômes, 4 mentors et mentorés (0 a rejoint), 1 coordinateur (0 a rejoint)" in out
+
+
+async def test_the_programme_list_counts_coordinators_apart(tmp_path, database_url, session):
+    env = clean_env(DATABASE_URL=database_url)
+    assert (await binome("program", "create", "MentorYou", "--timezone", "Europe/Brussels", env=env,
+                         cwd=tmp_path))[0] == 0
+    assert (await binome("import", str(DATA / "excel_fr_bom.csv"), env=env, cwd=tmp_path))[0] == 0  # 4 + 1
+    with session() as s:
+        mentor = s.exec(select(Participant).where(Participant.first_name == "François")).one()
+        mentor.telegram_user_id = mentor.telegram_chat_id = 777
+    code, out, err = await binome("program", "list", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert out.strip() == "«MentorYou» : 2 binômes, 4 mentors et mentorés (1 a rejoint), 1 coordinateur (0 a rejoint)"
+    code, out, err = await binome("program", "list", env={**env, "DEFAULT_LANGUAGE": "en"}, cwd=tmp_path)
+    assert out.strip() == "«MentorYou»: 2 binômes, 4 mentors and mentees (1 joined), 1 coordinator (0 joined)"
 
 
 async def test_a_coordinator_changes_the_programme_settings(tmp_path, database_url, session):

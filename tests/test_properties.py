@@ -29,7 +29,8 @@ then (rules 2 and 3).
 
 Run: `.venv/bin/python -m pytest tests/test_properties.py` (about 40 s). A failing example is told
 step by step (hypothesis `note`), ending with the transcript of the chat concerned; shrinking is off
-because it replays the real bot hundreds of times (HYPOTHESIS_SHRINK=1 turns it on).
+because it replays the real bot hundreds of times (HYPOTHESIS_SHRINK=1 turns it on). 25 examples by
+default; PROPERTY_EXAMPLES=300 plays more.
 """
 from __future__ import annotations
 
@@ -96,6 +97,15 @@ forged_data = st.one_of(
                      "m:1:ok", "m:1:cant", "m:1:r:ill", "m:1:d:20260908", "m:1:o:held", "m:1:co", "m:1:zz:1"]),
     st.builds("consent:{}:{}".format, st.integers(0, 9), st.sampled_from("yn")),
     st.text(min_size=1, max_size=30).filter(lambda data: len(data.encode()) <= 64),  # Telegram: 1-64 bytes
+    # Ids no column holds (OverflowError on SQLite), in the id or inside the value.
+    st.builds("{}:{}:{}".format, st.sampled_from("mpca"), st.integers(10**18, 10**30),
+              st.sampled_from(["ok", "open", "mood:3", "ack", "act:1_d", "d:20260908", "list"])),
+    st.builds(str.format, st.sampled_from(["c:1:act:{}_d", "p:1:rdone:{}", "p:1:c:skip.{}", "consent:{}:y"]),
+              st.integers(10**18, 10**30)),
+    # A verb whose value is missing, extra or malformed.
+    st.builds("{}:{}:{}".format, st.sampled_from("mpca"), st.integers(0, 9),
+              st.sampled_from(["act", "mood", "fine", "sh", "snz", "awd", "r", "o", "d", "t", "p", "s", "ed", "rdone",
+                               "c", "out", "act:5", "act:1_2_3", "ok:x", "ack:x", "done:1", "list:x", "awd:x"])),
 )
 # What people type names nobody and says no "Error": a typed address or link is relayed to the partner,
 # and rules 1 and 3 are about what the bot itself says, not what people tell each other.
@@ -107,6 +117,7 @@ free_text = st.one_of(
     st.sampled_from(["bonjour", "🙂", "…", "x" * 4096, "/nimportequoi", "Rue Haute 12, Bruxelles",
                      "https://meet.example.org/abc", "/start@binome_test_bot", "/START",
                      "/start " + FORGED_TOKEN[:8]]),
+    st.sampled_from(["\u200c\u2060", "\u00ad", "\u200b\ufeff\u200d", "a\x00b", "\x00"]),  # invisible text, NUL
     st.text(min_size=1, max_size=40).filter(typable),
 )
 edit_text = st.one_of(st.sampled_from(["bonjour encore", "/stop", "/start", "/help", "/language", "<own link>"]),
@@ -507,9 +518,10 @@ async def scenario(steps: list[Step], languages: dict[str, str | None], friend_o
 # Shrinking replays the real bot hundreds of times (minutes); a failure is readable without it: the
 # notes narrate each step up to the failing one, with the chat's transcript. HYPOTHESIS_SHRINK=1 shrinks.
 PHASES = tuple(Phase) if os.environ.get("HYPOTHESIS_SHRINK") else (Phase.explicit, Phase.generate)
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "25"))  # PROPERTY_EXAMPLES=300: a longer run
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None, print_blob=False, phases=PHASES,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=False, phases=PHASES,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     onboarded=st.lists(st.sampled_from(PARTICIPANTS), unique=True, max_size=5),
@@ -571,3 +583,12 @@ def test_stop_holds_when_the_bot_is_blocked_then_unblocked():
     phones = replay(*onboarding("Amina"), Step("Amina", "command", "/stop"), Step("Amina", "block"),
                     Step("Amina", "unblock"), *onboarding("Marc"), Step(None, "clock", 60))
     assert not any("a rejoint Binôme" in text for text in texts_in(phones["Amina"]))
+
+
+def test_forged_buttons_with_huge_ids_or_missing_values_are_refused_politely():
+    """25-digit ids (OverflowError inside session.get) and a verb without its value (`c:1:act`)."""
+    huge = "9" * 25
+    replay(*onboarding("Amina"), *onboarding("Claire"), Step("Amina", "forge", f"m:{huge}:ok"),
+           Step("Amina", "forge", "c:1:act"), Step("Amina", "forge", f"p:{huge}:open"),
+           Step("Amina", "forge", f"c:1:act:{huge}_d"), Step("Amina", "forge", f"consent:{huge}:y"),
+           Step("Claire", "forge", f"a:{huge}:ack"), Step("Amina", "text", "\u200c\u2060"))

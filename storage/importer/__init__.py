@@ -63,12 +63,13 @@ def import_participants(
     if not write_import(session=session, programme=programme, now=now, rows=rows, plans=plans, report=report,
                         actor=actor):
         return _failed(report)
-    log.info("import into programme %s: %s, %d warnings", programme.id, report.counts(), len(report.warnings))
+    # DEBUG: the coordinator reads the report; an English line after it on the terminal is noise.
+    log.debug("import into programme %s: %s, %d warnings", programme.id, report.counts(), len(report.warnings))
     return report
 
 
 def _failed(report: ImportReport) -> ImportReport:
     for name in report.counts():
         setattr(report, name, 0)
-    log.info("import refused: %d errors, %d warnings", len(report.errors), len(report.warnings))
+    log.debug("import refused: %d errors, %d warnings", len(report.errors), len(report.warnings))
     return report

@@ -11,13 +11,18 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from storage.importer.people import resolve_people
 from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.importer.reading import Table
 from storage.importer.values import (
-    AMBIGUOUS, EMAIL_RE, FIELD_MAX, LANGUAGE_MAX, PHONE_RE, SCIENTIFIC_RE, clean, key_part, make_import_key,
+    AMBIGUOUS, EMAIL_RE, FIELD_MAX, IMPORT_KEY_MAX, LANGUAGE_MAX, PHONE_RE, SCIENTIFIC_RE, clean, key_part, make_import_key,
     parse_date, parse_language, parse_role, parse_timezone,
 )
 from storage.models import Binome, Participant, Programme, Role
+from storage.spreadsheet import looks_like_formula
+
+# Cells stored as text that `binome invite` (or a coordinator's export) puts back into a spreadsheet.
+SPREADSHEET_FIELDS = ("pair", "first_name", "last_name", "employer")
 
 
 @dataclass
@@ -32,6 +37,8 @@ class Row:
     optional: dict[str, object]  # field -> parsed value, only for non-empty cells of present columns
     start: date | None
     key: str = ""
+    person: str = ""  # the import key of the participant this row stands for (storage/importer/people.py)
+    lead: bool = True  # the one row of that person whose values are written
 
 
 @dataclass
@@ -50,6 +57,7 @@ def check_rows(table: Table, report: ImportReport) -> tuple[list[Row], set[str]]
     rows: list[Row] = []
     broken_pairs: set[str] = set()
     unnamed_with_data = False
+    formula_rows: list[int] = []
     for number, cells in table.records:
         report.rows_read += 1
         if len(cells) != len(header):
@@ -62,6 +70,9 @@ def check_rows(table: Table, report: ImportReport) -> tuple[list[Row], set[str]]
                 continue
         if any(cells[i].strip() for i, h in enumerate(header[:len(cells)]) if not h.strip()):
             unnamed_with_data = True
+        if any(looks_like_formula(clean(cells[i])) for f, i in columns.items()
+               if f in SPREADSHEET_FIELDS and i < len(cells)):
+            formula_rows.append(number)
         row = _check_row(number, cells, header, columns, report)
         if row is not None:
             rows.append(row)
@@ -69,6 +80,8 @@ def check_rows(table: Table, report: ImportReport) -> tuple[list[Row], set[str]]
             broken_pairs.add(key_part(clean(cells[columns["pair"]])))
     if unnamed_with_data:
         report.warn(None, Problem.UNNAMED_COLUMNS)
+    if formula_rows:
+        report.warn(None, Problem.FORMULA_LIKE, rows=rows_param(formula_rows))
     if report.rows_read == 0:
         report.error(None, Problem.NO_ROWS)
     coordinator_dates = [r.row for r in rows if r.role == Role.COORDINATOR and r.start is not None]
@@ -155,6 +168,10 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
         if start is None:
             error(Problem.BAD_DATE, value=value)
 
+    if usable and first_name:  # the stored key is folded ("ß" → "ss"): its length is checked as stored
+        length = len(make_import_key(pair, role if isinstance(role, Role) else Role.MENTOR, first_name, last_name))
+        if length > IMPORT_KEY_MAX:
+            error(Problem.KEY_TOO_LONG, length=length, max=IMPORT_KEY_MAX)
     if not usable:
         return None
     return Row(row=number, pair=pair, pair_key=key_part(pair), role=role, role_value=role_value,
@@ -173,6 +190,7 @@ def check_pairs(*, session: Session, programme: Programme, rows: list[Row], brok
     for r in rows:
         r.key = make_import_key(r.pair, r.role, r.first_name, r.last_name)
     _check_duplicates([r for r in rows if r.first_name], report)
+    resolve_people(session=session, programme=programme, rows=rows, report=report)  # one person, several pairs
     plans = _plan_pairs(pairs, existing_binomes, existing_people, broken_pairs, report)
     return rows, plans
 
@@ -284,7 +302,7 @@ def _plan_pairs(pairs: dict[str, list[Row]], existing_binomes: dict[str, Binome]
                                      (mentees, binome.mentee_id, Problem.OTHER_MENTEE)):
                 person = existing_people.get(pid)
                 for r in group[:1]:
-                    if person is None or person.import_key != r.key:
+                    if person is None or person.import_key != r.person:
                         report.error(r.row, code, pair=label)
                         failed = True
         dated = [r for r in members if r.start is not None]

@@ -49,6 +49,8 @@ class Problem(StrEnum):
     OTHER_MENTOR = "other_mentor"  # pair
     OTHER_MENTEE = "other_mentee"  # pair
     DIFFERENT_DATES = "different_dates"  # pair, rows
+    KEY_TOO_LONG = "key_too_long"  # length, max: pair code and names once folded (ß → ss) overflow the key
+    MENTOR_AND_MENTEE = "mentor_and_mentee"  # rows: the same e-mail or phone on a mentor's and a mentee's row
 
     # Warnings.
     READ_AS_CP1252 = "read_as_cp1252"
@@ -59,6 +61,12 @@ class Problem(StrEnum):
     EXISTING_START_KEPT = "existing_start_kept"  # pair, started_on (a date)
     DECLINED_NOT_UPDATED = "declined_not_updated"  # rows
     START_DATE_IGNORED = "start_date_ignored"  # rows
+    FORMULA_LIKE = "formula_like"  # rows: cells starting with = + - @, which a spreadsheet runs
+    # One person in several pairs (storage/importer/people.py): one participant, one invitation.
+    SAME_PERSON_SEVERAL_PAIRS = "same_person_several_pairs"  # rows: one person's rows (same e-mail or phone)
+    SAME_NAME_GUESSED = "same_name_guessed"  # rows: taken for one person by first and last name alone
+    SAME_AS_EXISTING = "same_as_existing"  # rows: someone already imported (same e-mail or phone)
+    SAME_NAME_AS_EXISTING = "same_name_as_existing"  # rows: taken for someone already imported, by name alone
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel import Locale
 
 from storage.models import Binome, Participant, Role
+from storage.text import clean_text
 
 
 def strip_accents(text: str) -> str:
@@ -28,9 +29,9 @@ def fold(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """A cell as stored: NFC, invisible characters dropped, whitespace stripped and collapsed."""
-    text = unicodedata.normalize("NFC", text).replace("\u200b", "").replace("\ufeff", "")
-    return " ".join(text.split())
+    """A cell as stored: NFC, control and invisible characters dropped, whitespace stripped and collapsed
+    ('' when nothing visible is left, so an invisible name is a missing one)."""
+    return clean_text(text)
 
 
 def key_part(text: str) -> str:
@@ -84,6 +85,7 @@ FIELD_MAX = {
     "timezone": _max_length(Participant, "timezone"),
 }
 LANGUAGE_MAX = _max_length(Participant, "language")
+IMPORT_KEY_MAX = _max_length(Participant, "import_key")  # checked on the folded key: "ß" becomes "ss"
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{6,}$")

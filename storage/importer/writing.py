@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def write_import(*, session: Session, programme: Programme, now: datetime, rows: list[Row],
                  plans: list[PairPlan], report: ImportReport, actor: str) -> bool:
     """Create/update the rows' people and the planned binômes, and audit it; False if rolled back."""
-    by_key = _existing_participants(session, programme, [r.key for r in rows])
+    by_key = _existing_participants(session, programme, [r.person for r in rows])
     try:
         with _all_or_nothing(session):
             _write(session, programme, now, rows, plans, by_key, report)
@@ -83,13 +83,13 @@ def _write(session: Session, programme: Programme, now: datetime, rows: list[Row
     people: dict[str, Participant] = {}
     declined: list[int] = []
     for r in rows:
-        if r.key in people:
+        if not r.lead or r.person in people:  # one person's other rows (in several pairs)
             continue
-        person = by_key.get(r.key)
+        person = by_key.get(r.person)
         if person is None:
             person = Participant(
                 programme_id=programme.id, role=r.role, first_name=r.first_name, last_name=r.last_name,
-                language=r.optional.get("language") or programme.language,
+                language=r.optional.get("language"),  # none given: the phone's, else the programme's
                 timezone=r.optional.get("timezone"), phone=r.optional.get("phone"),
                 email=r.optional.get("email"), employer=r.optional.get("employer"),
                 import_key=r.key, status=ParticipantStatus.INVITED, created_at=now,
@@ -112,7 +112,7 @@ def _write(session: Session, programme: Programme, now: datetime, rows: list[Row
                 report.participants_updated += 1
             else:
                 report.participants_unchanged += 1
-        people[r.key] = person
+        people[r.person] = person
     if declined:
         report.warn(None, Problem.DECLINED_NOT_UPDATED, rows=rows_param(declined))
     session.flush()
@@ -124,8 +124,8 @@ def _write(session: Session, programme: Programme, now: datetime, rows: list[Row
             continue
         started_on = plan.start or today
         session.add(Binome(
-            programme_id=programme.id, label=plan.label, mentor_id=people[plan.mentor.key].id,
-            mentee_id=people[plan.mentee.key].id, status=BinomeStatus.ACTIVE, started_on=started_on,
+            programme_id=programme.id, label=plan.label, mentor_id=people[plan.mentor.person].id,
+            mentee_id=people[plan.mentee.person].id, status=BinomeStatus.ACTIVE, started_on=started_on,
             planned_end_on=add_months(started_on, programme.duration_months), created_at=now,
         ))
         report.binomes_created += 1
