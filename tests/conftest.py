@@ -7,6 +7,7 @@ real only while the local Bot API enforces Telegram's per-chat limit.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -115,3 +116,19 @@ async def harness(server, engine, clock, database_url):
         server.attach_application(application)  # settle() waits on it, not on a quiet period
         yield Harness(server, application, services, clock)
         server.attach_application(None)
+
+
+def postgres_url() -> str | None:
+    """The test PostgreSQL (BINOME_TEST_POSTGRES_URL), or None on a machine without one; in CI its
+    absence is a failure, never a silent skip (.ci/run starts one)."""
+    url = os.environ.get("BINOME_TEST_POSTGRES_URL")
+    if not url and os.environ.get("CI"):
+        pytest.fail("CI must provide BINOME_TEST_POSTGRES_URL (see .ci/run)")
+    return url or None
+
+
+def require_postgres_url() -> str:
+    url = postgres_url()
+    if url is None:
+        pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
+    return url

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, select
 
 from storage.db import DatabaseBehind, ensure_up_to_date, head_revision, make_engine, normalise_url, session_scope, upgrade
 from storage.models import Participant, Programme, Role
+from tests.conftest import require_postgres_url
 from tests.factories import make_pair, make_programme
 
 
@@ -69,12 +70,7 @@ def test_sqlite_roundtrip(tmp_path, clock):
 
 
 def test_postgresql_through_database_url(clock):
-    url = os.environ.get("BINOME_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide BINOME_TEST_POSTGRES_URL (see .ci/run)")
-        pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
-    _roundtrip(url, clock)
+    _roundtrip(require_postgres_url(), clock)
 
 
 async def test_a_failed_write_apologises_keeps_typed_text_out_of_the_logs_and_loses_nothing(

@@ -18,6 +18,7 @@ from storage import importer
 from storage.db import make_engine, upgrade
 from storage.importer import ImportProblem, ImportReport, Problem, import_participants, make_import_key, writing
 from storage.models import AuditLog, Binome, BinomeStatus, Participant, ParticipantStatus, Programme, Role
+from tests.conftest import postgres_url, require_postgres_url
 from storage.programmes import create_programme
 
 DATA = Path(__file__).parent / "data"
@@ -731,13 +732,7 @@ def test_a_name_that_grows_when_folded_is_refused_before_the_database(session, p
 
 
 def _postgres_schema_url(name: str) -> str:
-    import os
-
-    url = os.environ.get("BINOME_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide BINOME_TEST_POSTGRES_URL (see .ci/run)")
-        pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
+    url = require_postgres_url()
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}options=-csearch_path%3D{name}"  # a schema of its own: other tests go on
 
@@ -754,10 +749,8 @@ async def test_binome_import_and_invite_on_the_command_line(tmp_path):
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
     urls = [f"sqlite:///{tmp_path}/cli.sqlite3"]
-    try:
+    if postgres_url() is not None:
         urls.append(_postgres_schema_url(schema))
-    except pytest.skip.Exception:
-        pass
     for url in urls:
         admin = None
         if url.startswith("postgresql"):

@@ -3,7 +3,6 @@ due date, statuses with their history, the review after a meeting held, the ment
 "done" notice, and every kind of bad input answered politely with nothing changed."""
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -21,7 +20,7 @@ from storage.meeting_messages import queue_outcome_question
 from storage import plans
 from storage.models import (ActionStatus, AuditLog, Meeting, MeetingStatus, OutboundMessage, PlanAction,
                             PlanActionChange, Role)
-from tests.conftest import START
+from tests.conftest import START, require_postgres_url
 from tests.factories import link, make_pair, make_participant, make_programme
 
 
@@ -478,11 +477,7 @@ async def test_an_invisible_title_is_refused_politely_and_nul_is_dropped(harness
 @pytest.fixture
 def postgres_url():
     """A schema of its own in the test PostgreSQL (BINOME_TEST_POSTGRES_URL), dropped afterwards."""
-    url = os.environ.get("BINOME_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide BINOME_TEST_POSTGRES_URL (see .ci/run)")
-        pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
+    url = require_postgres_url()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(url)
     with admin.begin() as connection:
