@@ -9,7 +9,8 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Index, SmallInteger, String, TypeDecorator,
+                        UniqueConstraint, text, true)
 from sqlmodel import Field, SQLModel
 
 
@@ -114,7 +115,12 @@ class Participant(SQLModel, table=True):
 
 class Binome(SQLModel, table=True):
     __tablename__ = "binome"
-    __table_args__ = (UniqueConstraint("programme_id", "label", name="uq_binome_label"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "label", name="uq_binome_label"),
+        Index("ix_binome_signals_due", "status", "signals_due_at"),
+        Index("ix_binome_signals_dirty", "id", sqlite_where=text("signals_dirty"),
+              postgresql_where=text("signals_dirty")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     programme_id: int = Field(foreign_key="programme.id", index=True)
@@ -127,6 +133,10 @@ class Binome(SQLModel, table=True):
     closed_on: date | None = None
     outcome: str | None = Field(default=None, max_length=40)
     created_at: datetime = utc_column(nullable=False)
+    # The scan looks only at binômes whose facts changed (`signals_dirty`, set with the change) or whose
+    # warning signs can change with time alone by now (`signals_due_at`, computed at the last evaluation).
+    signals_dirty: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
+    signals_due_at: datetime | None = utc_column()
 
 
 class Invitation(SQLModel, table=True):
@@ -153,6 +163,12 @@ class OutboundMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbound_message"
+    __table_args__ = (
+        # What is still to send, in the order it goes: the due-rows query walks only these.
+        Index("ix_outbound_message_pending", "priority", "due_at", "id",
+              sqlite_where=text("sent_at IS NULL AND dropped_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL AND dropped_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
@@ -169,6 +185,11 @@ class OutboundMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = utc_column(nullable=False)
+    # 0 urgent (absence warnings, help requests, alerts), 1 normal, 2 bulk (check-ins, nudges): from the kind.
+    priority: int = Field(default=1, sa_column=Column(SmallInteger, nullable=False, server_default="1"))
+    # A sender that took the row for sending, until when: another sender skips it meanwhile.
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = utc_column()
 
 
 class AuditLog(SQLModel, table=True):

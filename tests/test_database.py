@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
 from storage.db import DatabaseBehind, ensure_up_to_date, head_revision, make_engine, normalise_url, session_scope, upgrade
@@ -51,6 +53,8 @@ def _roundtrip(url: str, clock) -> None:
     engine = make_engine(url)
     upgrade(engine)
     try:
+        with engine.connect() as connection:  # the migrations build exactly what the models describe
+            assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
         with session_scope(engine) as s:
             programme = make_programme(s, clock.now(), name="Lycée Jean Moulin")
             make_pair(s, programme, clock.now())
