@@ -574,11 +574,11 @@ def test_import_key_ignores_case_accents_and_spacing(pair, first, last):
 def _write_with_a_conflict(original):
     """The real writes, plus a participant whose import key the import also uses: a unique violation."""
 
-    def write(session, programme, now, rows, plans, by_key, report):
+    def write(session, programme, now, rows, plans, existing, report):
         session.add(Participant(programme_id=programme.id, role=Role.MENTOR, first_name="X",
                                 import_key=rows[0].key, created_at=now))
         session.flush()
-        original(session, programme, now, rows, plans, by_key, report)
+        original(session, programme, now, rows, plans, existing, report)
 
     return write
 

@@ -7,8 +7,9 @@ nothing twice: a person is recognised by `import_key` ("pair|role|first|last", c
 accent-stripped), a binôme by its label and its two people.
 
 Three steps, one module each: `reading` (bytes → header and cells), `checking` (rows and pairs,
-against the database) and `writing` (one transaction). The report holds facts (`problems`: codes,
-rows, values); bot/import_report.py words them for coordinators. Nothing here logs names or
+against the database) and `writing` (one transaction). The file is read once to check and again to
+write: of each row only what the checks across rows need is kept in between. The report holds
+facts (`problems`: codes, rows, values); bot/import_report.py words them for coordinators. Nothing here logs names or
 contact details.
 """
 from __future__ import annotations

@@ -2,16 +2,21 @@
 per pair, counting the people already in the database).
 
 Every check runs even after a first error, so that the report lists all of them at once.
+
+A row is kept as little as the checks across rows need (`Row`: its pair, role, names, date, language
+and key; its e-mail and phone as two hashes in `Rows.contacts`). Its other values are read again from
+the file when they are needed (`RowValues`): when it is written, or compared with a same-named row.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+import sys
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
 
-from storage.importer.people import resolve_people
+from storage.importer.people import Contacts, resolve_people
 from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.importer.reading import Table
 from storage.importer.values import (
@@ -25,23 +30,59 @@ from storage.spreadsheet import looks_like_formula
 SPREADSHEET_FIELDS = ("pair", "first_name", "last_name", "employer")
 
 
-@dataclass
+@dataclass(slots=True)  # one per row of the file, kept until written: no cell values beyond these
 class Row:
     row: int
     pair: str
-    pair_key: str
     role: Role | str  # Role, or AMBIGUOUS until resolved
     role_value: str
     first_name: str
     last_name: str
-    optional: dict[str, object]  # field -> parsed value, only for non-empty cells of present columns
     start: date | None
+    language: str | None = None  # the code given (or, for a person's lead row, given on another of its rows)
     key: str = ""
     person: str = ""  # the import key of the participant this row stands for (storage/importer/people.py)
     lead: bool = True  # the one row of that person whose values are written
+    extra: dict | None = None  # a lead's values from the person's other rows, for the cells it leaves empty
 
 
-@dataclass
+class Rows(list):
+    """The usable rows in file order, with the table they come from and their contacts' hashes."""
+
+    def __init__(self, table: Table) -> None:
+        super().__init__()
+        self.table = table
+        self.contacts = Contacts()
+
+
+class RowValues:
+    """Rows' values (field -> parsed value, only for non-empty cells of present columns) read again from
+    the file, in one forward pass: `get` is asked for increasing row numbers of rows that passed."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._records = table.records()
+
+    def get(self, number: int) -> dict[str, object]:
+        for found, cells in self._records:
+            if found == number:
+                return row_values(self._table, found, cells)
+            if found > number:
+                break
+        raise LookupError(f"row {number} is not in the file read again")
+
+
+def row_values(table: Table, number: int, cells: list[str]) -> dict[str, object]:
+    return _check_row(number, cells, table.header, table.columns, ImportReport())[1]
+
+
+def values_of(table: Table, numbers: Iterable[int]) -> dict[int, dict[str, object]]:
+    """The values of these rows, read again from the file."""
+    reader = RowValues(table)
+    return {number: reader.get(number) for number in sorted(set(numbers))}
+
+
+@dataclass(slots=True)
 class PairPlan:
     label: str
     pair_key: str
@@ -51,14 +92,15 @@ class PairPlan:
     existing: Binome | None
 
 
-def check_rows(table: Table, report: ImportReport) -> tuple[list[Row], set[str]]:
+def check_rows(table: Table, report: ImportReport) -> tuple[Rows, set[str]]:
     """The rows that have a pair and a role (some with errors), and the pairs of the other rows."""
     header, columns = table.header, table.columns
-    rows: list[Row] = []
+    rows = Rows(table)
     broken_pairs: set[str] = set()
     unnamed_with_data = False
     formula_rows: list[int] = []
-    for number, cells in table.records:
+    previous_pair = ""
+    for number, cells in table.records():
         report.rows_read += 1
         if len(cells) != len(header):
             extra = cells[table.width:]
@@ -73,8 +115,13 @@ def check_rows(table: Table, report: ImportReport) -> tuple[list[Row], set[str]]
         if any(looks_like_formula(clean(cells[i])) for f, i in columns.items()
                if f in SPREADSHEET_FIELDS and i < len(cells)):
             formula_rows.append(number)
-        row = _check_row(number, cells, header, columns, report)
+        row, values = _check_row(number, cells, header, columns, report)
         if row is not None:
+            if row.pair == previous_pair:  # a pair's rows usually follow each other: one string for them
+                row.pair = previous_pair
+            previous_pair = row.pair
+            if row.role != Role.COORDINATOR and row.first_name:
+                rows.contacts.add(number, values.get("email"), values.get("phone"))
             rows.append(row)
         elif clean(cells[columns["pair"]]):
             broken_pairs.add(key_part(clean(cells[columns["pair"]])))
@@ -91,9 +138,9 @@ def check_rows(table: Table, report: ImportReport) -> tuple[list[Row], set[str]]
 
 
 def _check_row(number: int, cells: list[str], header: list[str], columns: dict[str, int],
-               report: ImportReport) -> Row | None:
+               report: ImportReport) -> tuple[Row | None, dict[str, object]]:
     """The row (its errors reported) when its pair and role are known, so it still counts in the
-    pair checks; None otherwise."""
+    pair checks, else None; and its values."""
     def error(code: Problem, **params) -> None:
         report.error(number, code, **params)
 
@@ -108,9 +155,10 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
         return value
 
     pair = cell("pair") or ""
-    role_value = cell("role") or ""
-    first_name = cell("first_name") or ""
-    last_name = cell("last_name") or ""
+    # Interned: names, roles and employers repeat over a large file, and every row is kept until written.
+    role_value = sys.intern(cell("role") or "")
+    first_name = sys.intern(cell("first_name") or "")
+    last_name = sys.intern(cell("last_name") or "")
 
     role = parse_role(role_value) if role_value else None
     usable = False
@@ -160,7 +208,7 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
             optional["email"] = value
     value = cell("employer")
     if value:
-        optional["employer"] = value
+        optional["employer"] = sys.intern(value)
     start: date | None = None
     value = cell("start")
     if value:
@@ -173,24 +221,27 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
         if length > IMPORT_KEY_MAX:
             error(Problem.KEY_TOO_LONG, length=length, max=IMPORT_KEY_MAX)
     if not usable:
-        return None
-    return Row(row=number, pair=pair, pair_key=key_part(pair), role=role, role_value=role_value,
-               first_name=first_name, last_name=last_name, optional=optional, start=start)
+        return None, optional
+    return Row(row=number, pair=pair, role=role, role_value=role_value, first_name=first_name,
+               last_name=last_name, start=start, language=optional.get("language")), optional
 
 
-def check_pairs(*, session: Session, programme: Programme, rows: list[Row], broken_pairs: set[str],
-                report: ImportReport) -> tuple[list[Row], list[PairPlan]]:
+def check_pairs(*, session: Session, programme: Programme, rows: Rows, broken_pairs: set[str],
+                report: ImportReport) -> tuple[Rows, list[PairPlan]]:
     """The rows with their roles settled and import keys set, and the binômes to create or keep."""
     pairs = _group_pairs([r for r in rows if r.role != Role.COORDINATOR])
     existing_binomes = _existing_binomes(session, programme, set(pairs))
     existing_people = _participants_by_id(
         session, [pid for b in existing_binomes.values() for pid in (b.mentor_id, b.mentee_id)])
     _resolve_ambiguous_roles(pairs, existing_binomes, existing_people, report)
-    rows = [r for r in rows if r.role != AMBIGUOUS]
+    if any(r.role == AMBIGUOUS for r in rows):
+        rows[:] = [r for r in rows if r.role != AMBIGUOUS]
     for r in rows:
         r.key = make_import_key(r.pair, r.role, r.first_name, r.last_name)
     _check_duplicates([r for r in rows if r.first_name], report)
-    resolve_people(session=session, programme=programme, rows=rows, report=report)  # one person, several pairs
+    # One person in several pairs; the values of the rows it compares are read again from the file.
+    resolve_people(session=session, programme=programme, rows=rows, contacts=rows.contacts, report=report,
+                   values=lambda numbers: values_of(rows.table, numbers))
     plans = _plan_pairs(pairs, existing_binomes, existing_people, broken_pairs, report)
     return rows, plans
 
@@ -219,7 +270,7 @@ def _participants_by_id(session: Session, ids: list[int]) -> dict[int, Participa
 def _group_pairs(rows: list[Row]) -> dict[str, list[Row]]:
     pairs: dict[str, list[Row]] = {}
     for r in rows:
-        pairs.setdefault(r.pair_key, []).append(r)
+        pairs.setdefault(key_part(r.pair), []).append(r)
     return pairs
 
 
@@ -324,7 +375,7 @@ def check_languages(rows: list[Row], programme: Programme, languages: Collection
     """Warn about languages the bot has no catalog for (`languages`: those it has)."""
     without: dict[str, list[int]] = {}
     for r in rows:
-        code = r.optional.get("language")
+        code = r.language
         if code and code not in languages:
             without.setdefault(code, []).append(r.row)
     for code, numbers in without.items():

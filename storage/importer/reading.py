@@ -6,8 +6,10 @@ separator (";", "," or tab), quotes, blank lines, and the header line's column n
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from storage.importer.problems import ImportReport, Problem
@@ -34,16 +36,26 @@ DELIMITERS = (";", ",", "\t")
 
 @dataclass
 class Table:
-    """The file as rows of cells. `records` are (spreadsheet row number, cells), blank lines left out."""
+    """The file's header, and its rows of cells read lazily: each call of `records()` reads the file
+    again and yields (spreadsheet row number, cells), blank lines left out, so that a large file is
+    never held as rows in memory (the import reads it once to check, again to write)."""
 
     header: list[str]
     columns: dict[str, int]  # field -> index of its column
     width: int  # the header's length without trailing nameless columns
-    records: list[tuple[int, list[str]]]
+    data: bytes
+    encoding: str
+    delimiter: str
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        return _records(self.data, self.encoding, self.delimiter)
 
 
 def read_table(data: bytes, report: ImportReport) -> Table | None:
-    """The header and the rows after it; None (with the reason in the report) when unreadable."""
+    """The header and the rows after it; None (with the reason in the report) when unreadable.
+
+    The bytes are decoded as they are read (never into one string), twice: once to check the CSV
+    syntax of the whole file before any row is checked, then row by row for the checks."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         report.error(None, Problem.EMPTY_FILE)
         return None
@@ -51,37 +63,61 @@ def read_table(data: bytes, report: ImportReport) -> Table | None:
     if kind:
         report.error(None, Problem.SPREADSHEET_FILE, kind=kind)
         return None
-    text = _decode(data, report)
-    if text is None:
+    encoding = _encoding(data, report)
+    if encoding is None:
         return None
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        report.error(None, Problem.EMPTY_FILE)
-        return None
-    delimiter = _sniff_delimiter(text)
+    delimiter = _sniff_delimiter(_lines(data, encoding))
     report.delimiter = delimiter
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
-    records: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    read = 0
     try:
-        for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
+        for cells in _reader(data, encoding, delimiter):
+            read += 1
+            if header is None and any(c.strip() for c in cells):
+                header = cells
     except csv.Error as exc:
-        report.error(len(records) + 1, Problem.CSV_SYNTAX, detail=str(exc))
+        report.error(read + 1, Problem.CSV_SYNTAX, detail=str(exc))
         return None
-    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
-    if not records:
+    if header is None:
         report.error(None, Problem.EMPTY_FILE)
         return None
 
-    _, header = records[0]
     columns = _map_columns(header, report)
     if columns is None:
         return None
     width = len(header)
     while width and not header[width - 1].strip():
         width -= 1  # trailing nameless columns are common in Excel exports: tolerated when empty
-    return Table(header=header, columns=columns, width=width, records=records[1:])
+    return Table(header=header, columns=columns, width=width, data=data, encoding=encoding, delimiter=delimiter)
+
+
+def _lines(data: bytes, encoding: str) -> Iterator[str]:
+    """The decoded lines, line ends kept (as `newline=""` reads them), stray byte-order marks dropped."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    first = True
+    for line in stream:
+        if first:
+            line = line.lstrip("\ufeff")
+            first = not line
+            if first:
+                continue
+        yield line
+
+
+def _reader(data: bytes, encoding: str, delimiter: str):
+    return csv.reader(_lines(data, encoding), delimiter=delimiter, quotechar='"', strict=False)
+
+
+def _records(data: bytes, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header, one at a time (the syntax was checked by read_table)."""
+    header_seen = False
+    for number, cells in enumerate(_reader(data, encoding, delimiter), start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        if header_seen:
+            yield number, cells
+        header_seen = True
 
 
 def _spreadsheet_kind(data: bytes) -> str | None:
@@ -95,40 +131,45 @@ def _spreadsheet_kind(data: bytes) -> str | None:
     return None
 
 
-def _decode(data: bytes, report: ImportReport) -> str | None:
+def _encoding(data: bytes, report: ImportReport) -> str | None:
+    """The codec the file decodes with, checked over the whole file in slices (no full copy as text)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16, tabs
-        try:
+        if _decodes(data, "utf-16"):
             report.encoding = "utf-16"
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            report.error(None, Problem.UNREADABLE_ENCODING)
-            return None
+            return "utf-16"
+        report.encoding = "utf-16"
+        report.error(None, Problem.UNREADABLE_ENCODING)
+        return None
     if b"\x00" in data:
         report.error(None, Problem.BINARY_FILE)
         return None
-    try:
+    if _decodes(data, "utf-8-sig"):
         report.encoding = "utf-8"
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
+        return "utf-8-sig"
+    if not _decodes(data, "cp1252"):
         report.encoding = None
         report.error(None, Problem.UNREADABLE_ENCODING)
         return None
     report.encoding = "cp1252"
     report.warn(None, Problem.READ_AS_CP1252)
-    return text
+    return "cp1252"
 
 
-def _sniff_delimiter(text: str) -> str:
+def _decodes(data: bytes, encoding: str, slice_size: int = 1 << 20) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), slice_size):
+            decoder.decode(view[start:start + slice_size])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _sniff_delimiter(lines: Iterator[str]) -> str:
     """The delimiter that splits the header line the most (quotes respected)."""
-    first_line = ""
-    for line in io.StringIO(text, newline=""):
-        if line.strip():
-            first_line = line
-            break
+    first_line = next((line for line in lines if line.strip()), "")
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for char in first_line:

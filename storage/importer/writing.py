@@ -15,21 +15,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage.audit import record
-from storage.importer.checking import PairPlan, Row
+from storage.importer.checking import PairPlan, Row, Rows, RowValues
 from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.models import Binome, BinomeStatus, Participant, ParticipantStatus, Programme
 from storage.programmes import add_months
 
 log = logging.getLogger(__name__)
 
+BATCH = 1000  # rows written per flush
 
-def write_import(*, session: Session, programme: Programme, now: datetime, rows: list[Row],
+
+def write_import(*, session: Session, programme: Programme, now: datetime, rows: Rows,
                  plans: list[PairPlan], report: ImportReport, actor: str) -> bool:
     """Create/update the rows' people and the planned binômes, and audit it; False if rolled back."""
-    by_key = _existing_participants(session, programme, [r.person for r in rows])
+    existing = _existing_ids(session, programme, [r.person for r in rows if r.lead])  # decided before writing
     try:
         with _all_or_nothing(session):
-            _write(session, programme, now, rows, plans, by_key, report)
+            _write(session, programme, now, rows, plans, existing, report)
             record(session=session, at=now, programme_id=programme.id, actor=actor, action="import.completed",
                    subject=f"programme:{programme.id}",
                    details={**report.counts(), "rows": report.rows_read, "warnings": len(report.warnings),
@@ -42,15 +44,24 @@ def write_import(*, session: Session, programme: Programme, now: datetime, rows:
     return True
 
 
-def _existing_participants(session: Session, programme: Programme, keys: list[str]) -> dict[str, Participant]:
-    found: dict[str, Participant] = {}
+def _existing_ids(session: Session, programme: Programme, keys: list[str]) -> dict[str, int]:
+    """The ids of the programme's participants with these import keys (ids only: no objects kept)."""
+    found: dict[str, int] = {}
     unique = sorted(set(keys))
     for start in range(0, len(unique), 500):
         chunk = unique[start:start + 500]
-        query = select(Participant).where(Participant.programme_id == programme.id,
-                                          Participant.import_key.in_(chunk))
-        for person in session.exec(query):
-            found[person.import_key] = person
+        query = select(Participant.import_key, Participant.id).where(Participant.programme_id == programme.id,
+                                                                     Participant.import_key.in_(chunk))
+        for key, person_id in session.exec(query):
+            found[key] = person_id
+    return found
+
+
+def _participants(session: Session, ids: list[int]) -> dict[int, Participant]:
+    found: dict[int, Participant] = {}
+    for start in range(0, len(ids), 500):
+        for person in session.exec(select(Participant).where(Participant.id.in_(ids[start:start + 500]))):
+            found[person.id] = person
     return found
 
 
@@ -78,30 +89,73 @@ def _all_or_nothing(session: Session) -> Iterator[None]:
         raise
 
 
-def _write(session: Session, programme: Programme, now: datetime, rows: list[Row], plans: list[PairPlan],
-           by_key: dict[str, Participant], report: ImportReport) -> None:
-    people: dict[str, Participant] = {}
+def _write(session: Session, programme: Programme, now: datetime, rows: Rows, plans: list[PairPlan],
+           existing: dict[str, int], report: ImportReport) -> None:
+    """In batches of BATCH rows, each flushed, its new objects then expunged: the session never holds
+    more than a batch of them, however long the file (one transaction still: all or nothing). The
+    rows' values are read again from the file as they are written."""
+    ids: dict[str, int | None] = {}  # a person's key -> their participant's id, once flushed
     declined: list[int] = []
+    batch: list[tuple[Row, dict[str, object]]] = []
+    values = RowValues(rows.table)
     for r in rows:
-        if not r.lead or r.person in people:  # one person's other rows (in several pairs)
+        if not r.lead or r.person in ids:  # one person's other rows (in several pairs)
             continue
-        person = by_key.get(r.person)
+        ids[r.person] = None
+        optional = values.get(r.row)
+        for name, value in (r.extra or {}).items():  # what the person's other rows give
+            optional.setdefault(name, value)
+        batch.append((r, optional))
+        if len(batch) == BATCH:
+            _write_people(session, programme, now, batch, existing, ids, declined, report)
+            batch = []
+    _write_people(session, programme, now, batch, existing, ids, declined, report)
+    if declined:
+        report.warn(None, Problem.DECLINED_NOT_UPDATED, rows=rows_param(declined))
+
+    today = now.astimezone(ZoneInfo(programme.timezone)).date()
+    binomes: list[Binome] = []
+    for plan in plans:
+        if plan.existing is not None:
+            report.binomes_unchanged += 1
+            continue
+        started_on = plan.start or today
+        binomes.append(Binome(
+            programme_id=programme.id, label=plan.label, mentor_id=ids[plan.mentor.person],
+            mentee_id=ids[plan.mentee.person], status=BinomeStatus.ACTIVE, started_on=started_on,
+            planned_end_on=add_months(started_on, programme.duration_months), created_at=now,
+        ))
+        report.binomes_created += 1
+        if len(binomes) == BATCH:
+            _flush_new(session, binomes)
+            binomes = []
+    _flush_new(session, binomes)
+
+
+def _write_people(session: Session, programme: Programme, now: datetime, batch: list[tuple[Row, dict[str, object]]],
+                  existing: dict[str, int], ids: dict[str, int | None], declined: list[int],
+                  report: ImportReport) -> None:
+    by_id = _participants(session, sorted({existing[r.person] for r, _ in batch if r.person in existing}))
+    written: list[tuple[str, Participant]] = []
+    created: list[Participant] = []
+    for r, optional in batch:
+        person = by_id.get(existing[r.person]) if r.person in existing else None
         if person is None:
             person = Participant(
                 programme_id=programme.id, role=r.role, first_name=r.first_name, last_name=r.last_name,
-                language=r.optional.get("language"),  # none given: the phone's, else the programme's
-                timezone=r.optional.get("timezone"), phone=r.optional.get("phone"),
-                email=r.optional.get("email"), employer=r.optional.get("employer"),
+                language=optional.get("language"),  # none given: the phone's, else the programme's
+                timezone=optional.get("timezone"), phone=optional.get("phone"),
+                email=optional.get("email"), employer=optional.get("employer"),
                 import_key=r.key, status=ParticipantStatus.INVITED, created_at=now,
             )
-            session.add(person)
+            created.append(person)
             report.participants_created += 1
         elif person.status == ParticipantStatus.DECLINED:
             declined.append(r.row)
             report.participants_unchanged += 1
         else:
             # Empty cells never erase what is stored; given values that differ replace it.
-            changes = {name: value for name, value in r.optional.items() if getattr(person, name) != value}
+            changes = {name: value for name, value in optional.items() if getattr(person, name) != value}
             for name in ("first_name", "last_name"):
                 if getattr(r, name) != getattr(person, name):
                     changes[name] = getattr(r, name)
@@ -112,20 +166,15 @@ def _write(session: Session, programme: Programme, now: datetime, rows: list[Row
                 report.participants_updated += 1
             else:
                 report.participants_unchanged += 1
-        people[r.person] = person
-    if declined:
-        report.warn(None, Problem.DECLINED_NOT_UPDATED, rows=rows_param(declined))
-    session.flush()
+        written.append((r.person, person))
+    _flush_new(session, created)  # the updated ones too; they may be the caller's objects: kept
+    for key, person in written:
+        ids[key] = person.id
 
-    today = now.astimezone(ZoneInfo(programme.timezone)).date()
-    for plan in plans:
-        if plan.existing is not None:
-            report.binomes_unchanged += 1
-            continue
-        started_on = plan.start or today
-        session.add(Binome(
-            programme_id=programme.id, label=plan.label, mentor_id=people[plan.mentor.person].id,
-            mentee_id=people[plan.mentee.person].id, status=BinomeStatus.ACTIVE, started_on=started_on,
-            planned_end_on=add_months(started_on, programme.duration_months), created_at=now,
-        ))
-        report.binomes_created += 1
+
+def _flush_new(session: Session, objects: list) -> None:
+    """Insert these new objects now, then let the session forget them (their ids stay readable)."""
+    session.add_all(objects)
+    session.flush()
+    for obj in objects:
+        session.expunge(obj)
