@@ -5,13 +5,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import conversations
 from bot.scheduler import tick
 from bot.commands import publish_default_menus
 from bot.context import BotContext
+from bot.rate_limit import PriorityRateLimiter
 from bot.services import Services
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +25,11 @@ def file_url_for(api_url: str) -> str:
     return api_url.rstrip("/") + "/file/bot"
 
 
-OVERALL_RATE = 29  # messages per second: just under Telegram's ~30/s
-
-
-def telegram_rate_limiter() -> AIORateLimiter:
-    """Smooth pacing (a burst of one every 1/29 s) rather than bursts of 30: requests reach Telegram
-    with some jitter, and evenly spaced sends leave its bucket the slack to absorb it."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / OVERALL_RATE, max_retries=2)
+def telegram_rate_limiter(settings: Settings) -> PriorityRateLimiter:
+    """One budget just under Telegram's 30/s (SEND_RATE, a burst of 8, which jitter of a few hundred ms
+    cannot turn into a refusal), replies to people before the outbox, the outbox's urgent before its
+    bulk; 429s pause everything and are retried twice (bot/rate_limit.py)."""
+    return PriorityRateLimiter(rate=settings.send_rate, max_retries=2)
 
 
 # Time-outs of each request to the Bot API. A send Telegram performs but answers after READ_TIMEOUT is
@@ -56,7 +56,7 @@ def build_application(services: Services, *, token: str | None = None, api_url: 
         .base_url(api_url)
         .base_file_url(file_url_for(api_url))
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(telegram_rate_limiter())
+        .rate_limiter(telegram_rate_limiter(settings))
         .read_timeout(READ_TIMEOUT).write_timeout(WRITE_TIMEOUT).media_write_timeout(WRITE_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT).pool_timeout(POOL_TIMEOUT)
         .get_updates_read_timeout(GET_UPDATES_READ_TIMEOUT).get_updates_write_timeout(WRITE_TIMEOUT)
@@ -78,6 +78,10 @@ async def start_services(application: Application) -> None:
         application.job_queue.run_repeating(
             _tick_job, interval=services.settings.tick_seconds, first=services.settings.tick_seconds,
             name="tick")
+        if "leadership" in application.bot_data:  # several workers on PostgreSQL (bot/runner.py)
+            application.job_queue.run_repeating(
+                _leader_job, interval=services.settings.leader_retry_seconds,
+                first=services.settings.leader_retry_seconds, name="leader")
 
 
 @asynccontextmanager
@@ -99,4 +103,14 @@ async def running(application: Application) -> AsyncIterator[Application]:
 
 
 async def _tick_job(context: BotContext) -> None:
+    """Only the leader ticks (and so sends); in-process use (tests, the demo) has no leadership and
+    always ticks. The leader's connection is checked first: lost, it stops leading and skips the tick."""
+    leadership = context.application.bot_data.get("leadership")
+    if leadership is not None and not await leadership.still_leading():
+        return
     await tick(context.application)
+
+
+async def _leader_job(context: BotContext) -> None:
+    """Every LEADER_RETRY_SECONDS: a worker that does not lead tries to; the leader checks its connection."""
+    await context.application.bot_data["leadership"].try_lead()

@@ -1,7 +1,7 @@
 """Per-chat pacing: Telegram allows about one message per second in a chat.
 
-python-telegram-bot's AIORateLimiter keeps the overall rate (30/s) and pauses everything on a 429,
-but does not pace private chats; this does, by reserving each chat's next slot before waiting, so
+bot/rate_limit.py keeps the overall rate (29/s, replies first) and pauses everything on a 429, but
+does not pace private chats; this does, by reserving each chat's next slot before waiting, so
 concurrent senders never collide. Real (monotonic) time: this is about Telegram's flood control,
 not the business clock.
 """

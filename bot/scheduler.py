@@ -2,17 +2,19 @@
 
 APScheduler (PTB's JobQueue) runs `tick` every TICK_SECONDS; tests and the demo call it at their
 clock's time. Each of STEPS is one feature's `queue_due_work(session, now, *, scan)` from
-`storage.scheduled`, run in its own transaction; the outbox is delivered last, so what a step queued
-for now goes out in the same tick.
+`storage.scheduled`, run in its own transaction, all in a worker thread so that updates keep being
+answered while a scan runs; the outbox is delivered last, so what a step queued for now goes out in
+the same tick.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import func, select
 from telegram.ext import Application
@@ -49,6 +51,19 @@ class _SinceLastScan:
     seconds: float = 0.0
 
 
+def _run_steps(services: Services, now: datetime, scan: bool) -> Counter:
+    """The STEPS, in a worker thread: the event loop keeps handling updates meanwhile (each step opens
+    its own session here; a session never crosses threads). Returns the kinds queued, counted."""
+    with services.session() as session:
+        before = session.exec(select(func.max(OutboundMessage.id))).one() or 0
+    for _name, queue_due_work in STEPS:
+        with services.session() as session:
+            queue_due_work(session, now, scan=scan)
+    with services.session() as session:
+        return Counter(dict(session.exec(select(OutboundMessage.kind, func.count())
+                                         .where(OutboundMessage.id > before).group_by(OutboundMessage.kind)).all()))
+
+
 async def tick(application: Application) -> int:
     """Turn rows that are due into work, then deliver. Returns the number of messages sent.
 
@@ -61,17 +76,9 @@ async def tick(application: Application) -> int:
         now = services.now()
         last = services.cadence_scanned_at
         scan = last is None or not last <= now < last + SCAN_EVERY
-        with services.session() as session:
-            before = session.exec(select(func.max(OutboundMessage.id))).one() or 0
-        for _name, queue_due_work in STEPS:
-            with services.session() as session:
-                queue_due_work(session, now, scan=scan)
+        queued = await asyncio.to_thread(_run_steps, services, now, scan)
         if scan:
             services.cadence_scanned_at = now
-        with services.session() as session:
-            queued = Counter(dict(session.exec(
-                select(OutboundMessage.kind, func.count()).where(OutboundMessage.id > before)
-                .group_by(OutboundMessage.kind)).all()))
         sent = await sender.send_due(services, application.bot)
         seconds = time.monotonic() - started
         log.debug("tick%s: %d messages queued, %d sent in %.2f s", " (scan)" if scan else "",

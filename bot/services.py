@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +19,11 @@ from bot.settings import Settings
 from storage.db import session_scope
 
 
+def worker_id() -> str:
+    """This process among several senders: host, pid and a random part (a restarted pid is another worker)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -25,6 +33,7 @@ class Services:
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     pacer: ChatPacer = field(default_factory=ChatPacer)
     cadence_scanned_at: datetime | None = None  # on the one clock
+    worker: str = field(default_factory=worker_id)  # who holds the outbox rows this process claims
 
     @contextmanager
     def session(self) -> Iterator[Session]:

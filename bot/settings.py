@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.i18n import available_languages
+from bot.rate_limit import OVERALL_RATE
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATA_DIR = Path("data")
@@ -39,6 +40,13 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, alias="WEBHOOK_PORT", ge=1, le=65535)
     tick_seconds: float = Field(default=5.0, alias="TICK_SECONDS", gt=0, le=3600)
+    # PostgreSQL, several workers: how often one that does not lead tries to (docs/scaling.md).
+    leader_retry_seconds: float = Field(default=2.0, alias="LEADER_RETRY_SECONDS", gt=0, le=60)
+    # Bulk outbox sends (check-ins, reminders, digests) with allow_paid_broadcast: up to 1,000/s, billed in Stars.
+    paid_broadcast: bool = Field(default=False, alias="PAID_BROADCAST")
+    # Messages a second for every send (bot/rate_limit.py): raise only against the local Bot API or with
+    # Telegram's agreement (the bench's "limits off").
+    send_rate: float = Field(default=OVERALL_RATE, alias="SEND_RATE", gt=0)
 
     @field_validator("telegram_bot_token")
     @classmethod

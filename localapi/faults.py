@@ -95,8 +95,12 @@ class TokenBucket:
         self.tokens -= 1
 
 
+PAID_PER_SECOND = 1000  # with allow_paid_broadcast (billed in Stars): Telegram's limit instead of 30/s
+
+
 class RateLimiter:
-    """Telegram's published limits: ~1 msg/s per chat (small burst), 20/min per group, 30/s overall.
+    """Telegram's published limits: ~1 msg/s per chat (small burst), 20/min per group, 30/s overall, or
+    1,000/s overall for sends with ``allow_paid_broadcast`` (counted apart from the others).
 
     Disabled (``None``) limits are not checked. A refused call consumes nothing.
     """
@@ -116,6 +120,7 @@ class RateLimiter:
         self.burst = max(1, burst or 1)
         self.group_per_minute = group_per_minute
         self._global = TokenBucket(global_per_second, max(1.0, global_per_second)) if global_per_second else None
+        self._paid = TokenBucket(PAID_PER_SECOND, PAID_PER_SECOND) if global_per_second else None
         self._chats: dict[str, TokenBucket] = {}
         self._groups: dict[str, TokenBucket] = {}
 
@@ -123,12 +128,13 @@ class RateLimiter:
     def enabled(self) -> bool:
         return bool(self.global_per_second or self.per_chat_per_second or self.group_per_minute)
 
-    def check(self, method: str, chat_id: object, is_group: bool) -> float:
+    def check(self, method: str, chat_id: object, is_group: bool, paid: bool = False) -> float:
         """Return 0 and consume a token if the call is allowed, else the seconds to wait."""
         if method.lower() not in RATE_LIMITED_METHODS or not self.enabled:
             return 0.0
         now = time.monotonic()
-        buckets = [self._global] if self._global else []
+        overall = self._paid if paid else self._global
+        buckets = [overall] if overall else []
         key = str(chat_id)
         if self.per_chat_per_second and chat_id is not None:
             buckets.append(self._chats.setdefault(key, TokenBucket(self.per_chat_per_second, self.burst)))

@@ -27,7 +27,7 @@ INT_FIELDS = {
 BOOL_FIELDS = {
     "disable_notification", "show_alert", "drop_pending_updates", "protect_content",
     "disable_web_page_preview", "allow_sending_without_reply", "has_spoiler",
-    "disable_content_type_detection", "show_caption_above_media",
+    "disable_content_type_detection", "show_caption_above_media", "allow_paid_broadcast",
 }
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}

@@ -251,7 +251,8 @@ class LocalBotApi:
             if fault is not None:
                 self.stats["faults"] += 1
                 await self._sleep(fault.delay)
-            wait = self.rate_limiter.check(name, params.get("chat_id"), self._is_group(params.get("chat_id")))
+            wait = self.rate_limiter.check(name, params.get("chat_id"), self._is_group(params.get("chat_id")),
+                                           paid=params.get("allow_paid_broadcast") is True)
             if wait:
                 raise too_many_requests(wait)
             outcome: Any = await fn(self, params, uploads)

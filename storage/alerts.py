@@ -50,16 +50,30 @@ def _audit(session: Session, alert: Alert, action: str, now: datetime, actor: st
                                                   "level": alert.level, "severity": alert.severity, **details})
 
 
-def _latest(session: Session, binome_id: int, signal: str, about: int | None) -> Alert | None:
+def alerts_of(*, session: Session, binome_ids: list[int]) -> dict[int, list[Alert]]:
+    """Every alert of these binômes, oldest first, by binôme: what `sync` needs, in one query."""
+    found: dict[int, list[Alert]] = {b: [] for b in binome_ids}
+    for alert in session.exec(select(Alert).where(col(Alert.binome_id).in_(sorted(binome_ids)))
+                              .order_by(Alert.opened_at, Alert.id)).all():
+        found[alert.binome_id].append(alert)
+    return found
+
+
+def _latest(session: Session, binome_id: int, signal: str, about: int | None,
+            known: list[Alert] | None = None) -> Alert | None:
+    if known is not None:
+        return max((a for a in known if a.signal == signal and a.about_id == about),
+                   key=lambda a: (a.opened_at, a.id), default=None)
     return session.exec(select(Alert).where(Alert.binome_id == binome_id, Alert.signal == signal,
                                             Alert.about_id == about)
                         .order_by(col(Alert.opened_at).desc(), col(Alert.id).desc())).first()
 
 
-def raise_finding(*, session: Session, binome: Binome, finding: Finding,
-                  now: datetime) -> tuple[Alert, str] | None:
-    """Apply one finding. Returns (alert, "new" or "worse") when coordinators must be told now."""
-    alert = _latest(session, binome.id, finding.signal, finding.about)
+def raise_finding(*, session: Session, binome: Binome, finding: Finding, now: datetime,
+                  known: list[Alert] | None = None) -> tuple[Alert, str] | None:
+    """Apply one finding. Returns (alert, "new" or "worse") when coordinators must be told now.
+    `known`: the binôme's alerts, oldest first, when the caller read them already (a new one is added)."""
+    alert = _latest(session, binome.id, finding.signal, finding.about, known)
     if alert is not None and alert.status in LIVE:
         if finding.level <= alert.level:
             if alert.facts != finding.facts:
@@ -81,6 +95,8 @@ def raise_finding(*, session: Session, binome: Binome, finding: Finding,
                   opened_at=now)
     session.add(alert)
     session.flush()
+    if known is not None:
+        known.append(alert)
     _audit(session, alert, "alert.opened", now)
     return alert, "new"
 
@@ -92,17 +108,20 @@ def _reopen(alert: Alert, now: datetime) -> None:
     alert.snoozed_until = None
 
 
-def sync(*, session: Session, binome: Binome, findings: list[Finding],
-         now: datetime) -> list[tuple[Alert, str]]:
+def sync(*, session: Session, binome: Binome, findings: list[Finding], now: datetime,
+         known: list[Alert] | None = None) -> list[tuple[Alert, str]]:
     """Bring the binôme's alerts in line with what the rules find now; returns the alerts to notify
-    with why ("new", "worse", "unsnoozed")."""
+    with why ("new", "worse", "unsnoozed"). `known`: the binôme's alerts (`alerts_of`), if read already."""
     to_notify = []
     found = {(f.signal, f.about) for f in findings}
     for finding in findings:
-        raised = raise_finding(session=session, binome=binome, finding=finding, now=now)
+        raised = raise_finding(session=session, binome=binome, finding=finding, now=now, known=known)
         if raised is not None:
             to_notify.append(raised)
-    live = session.exec(select(Alert).where(Alert.binome_id == binome.id, col(Alert.status).in_(list(LIVE)))).all()
+    if known is not None:
+        live = [a for a in known if a.status in LIVE]
+    else:
+        live = session.exec(select(Alert).where(Alert.binome_id == binome.id, col(Alert.status).in_(list(LIVE)))).all()
     for alert in live:
         if (alert.signal, alert.about_id) not in found:
             clear(session=session, alert=alert, now=now)
@@ -112,6 +131,12 @@ def sync(*, session: Session, binome: Binome, findings: list[Finding],
             _audit(session, alert, "alert.unsnoozed", now)
             to_notify.append((alert, "unsnoozed"))
     return to_notify
+
+
+def wakes_at(alerts: list[Alert], now: datetime) -> datetime | None:
+    """The earliest end of a snooze still to come: `sync` must look at the binôme again then."""
+    return min((a.snoozed_until for a in alerts if a.status == AlertStatus.SNOOZED and a.snoozed_until
+                and a.snoozed_until > now), default=None)
 
 
 def clear(*, session: Session, alert: Alert, now: datetime, reason: str = "signal_gone") -> None:
@@ -249,7 +274,7 @@ def _alert_open(session: Session, message: OutboundMessage) -> bool:
     return alert.status in LIVE if message.params.get("which") == "again" else alert.status == AlertStatus.OPEN
 
 
-outbox.declare("alert", max_delay=timedelta(days=2), relevant=_alert_open)
+outbox.declare("alert", priority=outbox.URGENT, max_delay=timedelta(days=2), relevant=_alert_open)
 
 
 def after_quiet_hours(*, session: Session, participant: Participant, now: datetime) -> datetime:

@@ -150,8 +150,8 @@ def _still_waiting(session: Session, message: OutboundMessage) -> bool:
     return checkin is not None and checkin.status == CheckInStatus.OPEN and checkin.answered_at is None
 
 
-outbox.declare("checkin", max_delay=timedelta(hours=12), relevant=_still_waiting)
-outbox.declare("checkin_reminder", max_delay=timedelta(hours=12), relevant=_still_waiting)
+outbox.declare("checkin", priority=outbox.BULK, max_delay=timedelta(hours=12), relevant=_still_waiting)
+outbox.declare("checkin_reminder", priority=outbox.BULK, max_delay=timedelta(hours=12), relevant=_still_waiting)
 
 
 def send(*, session: Session, checkin: CheckIn, action_ids: list[int], now: datetime) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy import BigInteger, create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from storage import dirty  # noqa: F401  (its listener marks the binômes whose facts a flush changes)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

@@ -253,6 +253,8 @@ class MeetingSeries(SQLModel, table=True):
 
 class Meeting(SQLModel, table=True):
     __tablename__ = "meeting"
+    # The tick's cadence query asks, pair by pair, for a meeting planned ahead or one held lately (0007).
+    __table_args__ = (Index("ix_meeting_binome_status_start", "binome_id", "status", "starts_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     binome_id: int = Field(foreign_key="binome.id", index=True)
@@ -362,7 +364,11 @@ class CheckIn(SQLModel, table=True):
 
     __tablename__ = "checkin"
     # One per binôme: a mentor with two mentees has one for each (migration 0005).
-    __table_args__ = (UniqueConstraint("participant_id", "binome_id", "period", name="uq_checkin_period"),)
+    # The tick asks which members have no check-in written ahead, and which were missed lately (0007).
+    __table_args__ = (UniqueConstraint("participant_id", "binome_id", "period", name="uq_checkin_period"),
+                      Index("ix_checkin_scheduled", "binome_id", "participant_id", "due_at",
+                            sqlite_where=text("status = 'scheduled'"), postgresql_where=text("status = 'scheduled'")),
+                      Index("ix_checkin_status_missed_at", "status", "missed_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     binome_id: int = Field(foreign_key="binome.id", index=True)

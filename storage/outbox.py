@@ -5,6 +5,11 @@ idempotency key, so the same logical message can never be queued twice. Each kin
 declared here, by the storage module that queues it, with how late it is still useful and whether it
 still applies at send time; `bot.sender` renders and delivers the rows, and the conversations register
 how each kind is written (`bot.sender.renderer`).
+
+Each kind has a priority: what a person must hear now (URGENT) goes before the rest (NORMAL), and the
+rest before the fan-outs (BULK); the due rows are taken in (priority, due_at, id) order, by the partial
+index `ix_outbound_message_pending`, which holds only the rows still to send. A sender claims the rows it
+takes (`claim_due`) for a lease, so several senders on PostgreSQL never take the same row.
 """
 from __future__ import annotations
 
@@ -12,12 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
-from storage.models import OutboundMessage, Participant
+from storage.models import Binome, CheckIn, Meeting, OutboundMessage, Participant, Programme
 
 GIVE_UP_AFTER = timedelta(hours=6)  # transient failures: retried with backoff until then
 MAX_ATTEMPTS = 12
+URGENT, NORMAL, BULK = 0, 1, 2  # OutboundMessage.priority: lower goes first
 
 Relevance = Callable[[Session, OutboundMessage], bool]
 
@@ -26,17 +34,22 @@ Relevance = Callable[[Session, OutboundMessage], bool]
 class Kind:
     max_delay: timedelta  # sent later than this after its due time, it is no longer useful
     relevant: Relevance | None = None  # asked at send time: False drops it (e.g. a nudge already acted on)
+    priority: int = NORMAL
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def declare(kind: str, *, max_delay: timedelta = timedelta(days=1), relevant: Relevance | None = None) -> None:
-    """Declare a kind of message: how late it may still be sent, and whether it still applies when its
-    time comes. Declared once, beside the rule that queues it."""
-    if kind in KINDS and KINDS[kind] != Kind(max_delay, relevant):
+def declare(kind: str, *, max_delay: timedelta = timedelta(days=1), relevant: Relevance | None = None,
+            priority: int = NORMAL) -> None:
+    """Declare a kind of message: how late it may still be sent, whether it still applies when its time
+    comes, and how soon it goes among what is due (URGENT, NORMAL, BULK). Declared once, beside the rule
+    that queues it."""
+    if priority not in (URGENT, NORMAL, BULK):
+        raise ValueError(f"message kind {kind!r}: priority {priority!r} is not URGENT, NORMAL or BULK")
+    if kind in KINDS and KINDS[kind] != Kind(max_delay, relevant, priority):
         raise ValueError(f"message kind {kind!r} declared twice")
-    KINDS[kind] = Kind(max_delay, relevant)
+    KINDS[kind] = Kind(max_delay, relevant, priority)
 
 
 def enqueue(
@@ -57,7 +70,7 @@ def enqueue(
         return None
     message = OutboundMessage(participant_id=participant_id, kind=kind, params=params or {}, idempotency_key=key,
                               due_at=due_at, stale_after=stale_after or due_at + KINDS[kind].max_delay,
-                              created_at=now)
+                              created_at=now, priority=KINDS[kind].priority)
     session.add(message)
     return message
 
@@ -76,22 +89,88 @@ def cancel(*, session: Session, key_prefix: str, now: datetime, reason: str) -> 
     return len(pending)
 
 
-def due_messages(*, session: Session, now: datetime, limit: int) -> list[tuple[int, int | None]]:
-    """(message id, recipient's chat id) of what is due now, oldest first."""
-    return list(session.exec(
-        select(OutboundMessage.id, Participant.telegram_chat_id)
-        .join(Participant, Participant.id == OutboundMessage.participant_id)
+def _due(now: datetime):
+    """The rows due now and not claimed by a live sender, in the order they go. The first condition is
+    the partial index's own, so both SQLite and PostgreSQL walk only the rows still to send."""
+    return (
+        select(OutboundMessage.id)
         .where(col(OutboundMessage.sent_at).is_(None), col(OutboundMessage.dropped_at).is_(None))
         .where(OutboundMessage.due_at <= now)
         .where(or_(col(OutboundMessage.next_attempt_at).is_(None), OutboundMessage.next_attempt_at <= now))
-        .order_by(OutboundMessage.due_at, OutboundMessage.id)
-        .limit(limit)
-    ).all())
+        .order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id)
+    )
+
+
+def due_messages(*, session: Session, now: datetime, limit: int) -> list[tuple[int, int | None]]:
+    """(message id, recipient's chat id) of what is due now, urgent first, then oldest first (claims
+    not considered: see `claim_due` for sending)."""
+    ids = list(session.exec(_due(now).limit(limit)).all())
+    chats = dict(session.exec(
+        select(OutboundMessage.id, Participant.telegram_chat_id)
+        .join(Participant, Participant.id == OutboundMessage.participant_id)
+        .where(col(OutboundMessage.id).in_(ids))).all()) if ids else {}
+    return [(message_id, chats.get(message_id)) for message_id in ids]
+
+
+def claim_due(*, session: Session, now: datetime, limit: int, worker: str, lease: timedelta) -> list[int]:
+    """Take up to `limit` due rows for `worker` until `now + lease`, in the order they go: rows nobody
+    holds, or whose holder's lease ran out (it died). On PostgreSQL the rows are locked with SKIP LOCKED
+    while they are claimed, so two senders claiming at once get disjoint rows. SQLite has one process
+    (a second `binome run` refuses to start), so a claim by another worker id is a dead process's.
+    Committed with the session; the ids, in order."""
+    query = _due(now).limit(limit)
+    free = or_(col(OutboundMessage.claimed_until).is_(None), OutboundMessage.claimed_until <= now)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.where(free).with_for_update(skip_locked=True)
+    else:
+        query = query.where(or_(free, OutboundMessage.claimed_by != worker))
+    ids = list(session.exec(query).all())
+    if ids:
+        session.execute(update(OutboundMessage).where(col(OutboundMessage.id).in_(ids))
+                     .values(claimed_by=worker, claimed_until=now + lease))
+    return ids
+
+
+def load_round(*, session: Session, ids: list[int]) -> tuple[dict[int, OutboundMessage], dict[int, Participant],
+                                                             dict[int, Programme]]:
+    """A round's rows, recipients and programmes in a few queries, and what their renderers and relevance
+    checks will ask for (the check-ins, meetings and binômes named in their params, the people of those
+    binômes) loaded into the session at once, so that those `session.get`s cost no query."""
+    messages = {m.id: m for m in session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(ids)))}
+    params = [m.params or {} for m in messages.values()]
+
+    def named(key: str) -> set[int]:
+        return {value for p in params if isinstance(value := p.get(key), int)}
+
+    def load(model, wanted: set[int]) -> list:
+        return list(session.exec(select(model).where(col(model.id).in_(wanted)))) if wanted else []
+
+    checkins = load(CheckIn, named("checkin_id"))
+    meetings = load(Meeting, named("meeting_id"))
+    binomes = load(Binome, named("binome_id") | {c.binome_id for c in checkins} | {m.binome_id for m in meetings})
+    people = {p.id: p for p in load(Participant, {m.participant_id for m in messages.values()} | named("participant_id")
+                                    | {b.mentor_id for b in binomes} | {b.mentee_id for b in binomes})}
+    programmes = {p.id: p for p in load(Programme, {p.programme_id for p in people.values()})}
+    session.info["outbox_round"] = checkins + meetings + binomes  # the identity map holds rows weakly
+    return messages, people, programmes
+
+
+def extend_claims(*, session: Session, ids: list[int], worker: str, until: datetime) -> None:
+    """Keep holding rows still being sent (a long round: per-chat pacing, a slow answer, a 429)."""
+    if ids:
+        session.execute(update(OutboundMessage).where(col(OutboundMessage.id).in_(ids))
+                     .where(OutboundMessage.claimed_by == worker, col(OutboundMessage.sent_at).is_(None))
+                     .values(claimed_until=until))
+
+
+def _unclaim(message: OutboundMessage) -> None:
+    message.claimed_by = message.claimed_until = None
 
 
 def drop(message: OutboundMessage, now: datetime, reason: str) -> None:
     message.dropped_at = now
     message.error = reason[:200]
+    _unclaim(message)
 
 
 def mark_sent(message: OutboundMessage, now: datetime, telegram_message_id: int) -> None:
@@ -99,6 +178,21 @@ def mark_sent(message: OutboundMessage, now: datetime, telegram_message_id: int)
     message.attempts += 1
     message.error = None
     message.telegram_message_id = telegram_message_id
+    _unclaim(message)
+
+
+_SENT = (update(OutboundMessage).where(col(OutboundMessage.id) == bindparam("b_id"))
+         .values(sent_at=bindparam("b_at", type_=OutboundMessage.__table__.c.sent_at.type),
+                 attempts=OutboundMessage.attempts + 1, error=None, telegram_message_id=bindparam("b_telegram_id"),
+                 claimed_by=None, claimed_until=None))
+
+
+def record_sent(*, connection: Connection, sent: list[tuple[int, datetime, int]]) -> None:
+    """`mark_sent` for (message id, when, Telegram's id) rows, in one statement on a connection, without
+    loading them (the sender's hot path)."""
+    if sent:
+        connection.execute(_SENT, [{"b_id": message_id, "b_at": at, "b_telegram_id": telegram_id}
+                                   for message_id, at, telegram_id in sent])
 
 
 def backoff(attempts: int) -> timedelta:
@@ -118,4 +212,5 @@ def retry_later(message: OutboundMessage, now: datetime, reason: str, *,
         delay = timedelta(seconds=delay)
     message.error = reason
     message.next_attempt_at = now + (delay or backoff(message.attempts))
+    _unclaim(message)
     return True

@@ -15,7 +15,7 @@ from storage import alerts, outbox, signals
 from storage.models import Participant, ParticipantStatus
 from storage.participants import coordinators_of, current_binome, mark_unreachable, resume
 
-outbox.declare("participant_unreachable", max_delay=timedelta(days=3))
+outbox.declare("participant_unreachable", priority=outbox.URGENT, max_delay=timedelta(days=3))
 outbox.declare("participant_back", max_delay=timedelta(days=3))
 
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from storage.models import (Absence, ActionStatus, Binome, CheckIn, CheckInStatus, Meeting, MeetingStatus,
-                            Participant, PlanAction, PlanActionChange, Programme, SupportKind,
-                            SupportRequest)
+from storage.models import ActionStatus, Binome, CheckIn, CheckInStatus, Meeting, MeetingStatus, Programme, SupportKind
 from storage.schedule import meeting_interval
+from storage.signal_history import History, history_of  # the history (storage.support reads it from here)
 
 LOW, MEDIUM, HIGH = "low", "medium", "high"
 SEVERITY_ORDER = {HIGH: 0, MEDIUM: 1, LOW: 2}
@@ -95,21 +94,6 @@ class Finding:
     facts: dict = field(default_factory=dict)
 
 
-@dataclass
-class History:
-    """What the rules look at, for one binôme. Lists are in chronological order."""
-
-    binome: Binome
-    mentor: Participant
-    mentee: Participant
-    meetings: list[Meeting]
-    absences: list[Absence]
-    checkins: list[CheckIn]
-    actions: list[PlanAction]
-    last_plan_change: datetime | None
-    support: list[SupportRequest]
-
-
 def _day(moment: datetime | date | None) -> str | None:
     if moment is None:
         return None
@@ -118,25 +102,6 @@ def _day(moment: datetime | date | None) -> str | None:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=timezone.utc)
-
-
-def history_of(session: Session, binome: Binome) -> History:
-    meetings = list(session.exec(select(Meeting).where(Meeting.binome_id == binome.id,
-                                                       col(Meeting.starts_at).is_not(None))
-                                 .order_by(Meeting.starts_at, Meeting.id)).all())
-    absences = list(session.exec(select(Absence).join(Meeting, Meeting.id == Absence.meeting_id)
-                                 .where(Meeting.binome_id == binome.id)).all())
-    checkins = list(session.exec(select(CheckIn).where(CheckIn.binome_id == binome.id)
-                                 .order_by(CheckIn.due_at, CheckIn.id)).all())
-    actions = list(session.exec(select(PlanAction).where(PlanAction.binome_id == binome.id)
-                                .order_by(PlanAction.id)).all())
-    last_change = session.exec(select(PlanActionChange.at).join(PlanAction, PlanAction.id == PlanActionChange.action_id)
-                               .where(PlanAction.binome_id == binome.id)
-                               .order_by(col(PlanActionChange.at).desc())).first()
-    support = list(session.exec(select(SupportRequest).where(SupportRequest.binome_id == binome.id)
-                                .order_by(SupportRequest.at, SupportRequest.id)).all())
-    return History(binome, session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id),
-                   meetings, absences, checkins, actions, last_change, support)
 
 
 # ---------------------------------------------------------------- the rules, one a signal
@@ -350,6 +315,66 @@ def findings_for(history: History, now: datetime, options: SignalOptions) -> lis
             continue
         found.extend(result if isinstance(result, list) else [result])
     return found
+
+
+# ---------------------------------------------------------------- when the signs can change by time alone
+
+_AFTER = timedelta(microseconds=1)  # "more than a limit" is first true one microsecond after it
+_DATED = (MeetingStatus.HELD, MeetingStatus.MENTEE_ABSENT, MeetingStatus.MENTOR_ABSENT, MeetingStatus.PROPOSED,
+          MeetingStatus.CONFIRMED)
+
+
+def _next_day_count(since: datetime, now: datetime) -> datetime:
+    """When `(now - since).days` next grows."""
+    return since + timedelta(days=(now - since).days + 1)
+
+
+def _time_points(history: History, now: datetime, options: SignalOptions) -> list[datetime]:
+    points = [m.starts_at for m in history.meetings if m.status in _DATED and m.starts_at > now]  # settles, passes
+    held = [m for m in history.meetings if m.status == MeetingStatus.HELD and m.starts_at <= now]
+    if not held:
+        started = _midnight(history.binome.started_on)
+        first = started + timedelta(days=options.first_meeting_days)
+        points.append(first if now < first else _next_day_count(started, now))
+    else:
+        last, interval = held[-1].starts_at, meeting_interval(options.meetings_per_month)
+        limit = last + interval * options.no_meeting_factor
+        if now <= limit:
+            points.append(limit + _AFTER)
+        else:
+            points += [last + interval * (int((now - last) / interval) + 1), _next_day_count(last, now)]
+    active = [a for a in history.actions if a.status not in (ActionStatus.DONE, ActionStatus.DROPPED)]
+    if active or not history.actions:
+        moments = [a.changed_at for a in history.actions] + [a.status_changed_at for a in history.actions]
+        moments += [history.last_plan_change] if history.last_plan_change is not None else []
+        last = max(moments) if moments else _midnight(history.binome.started_on)
+        stalled = last + timedelta(days=options.plan_stalled_days)
+        points.append(stalled if now < stalled else _next_day_count(last, now))
+    limit = timedelta(days=options.action_blocked_days)
+    points += [a.status_changed_at + limit for a in history.actions
+               if a.status == ActionStatus.BLOCKED and a.status_changed_at + limit > now]
+    binome = history.binome
+    if binome.status != "closed" and not binome.outcome:
+        warn_from = _midnight(binome.planned_end_on - timedelta(days=options.closure_warning_days))
+        points.append(warn_from if now < warn_from else _midnight(now.date() + timedelta(days=1)))  # days_left
+    return points
+
+
+def next_change_at(history: History, now: datetime, options: SignalOptions) -> datetime | None:
+    """The earliest moment after `now` at which the findings (signs, levels, severities and facts such
+    as a count of days) differ with no new facts; None if they never will. The scan looks at the
+    binôme again then (or when its facts change, storage.dirty). `_time_points` lists every moment a
+    rule's outcome can turn at; one that turns nothing (a meeting starting with no sign about it) is
+    stepped over."""
+    current, at = findings_for(history, now, options), now
+    for _ in range(_STEPS_OVER):
+        at = min((p for p in _time_points(history, at, options) if p > at), default=None)
+        if at is None or findings_for(history, at, options) != current:
+            return at
+    return at  # looked at again a little early: harmless
+
+
+_STEPS_OVER = 64
 
 
 def evaluate(session: Session, binome: Binome, now: datetime, options: SignalOptions) -> list[Finding]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
 
 from storage import alerts as rules
@@ -19,6 +20,7 @@ from storage.binome_facts import week_facts
 from storage.models import (Alert, Binome, BinomeStatus, CheckIn, CheckInStatus, OutboundMessage, Participant,
                             Programme, Role)
 from storage.participants import timezone_of
+from storage.signal_history import histories_of
 
 NUDGE_LOOKBACK = timedelta(days=3)  # missed check-ins this recent get their nudge / soft warning
 
@@ -28,9 +30,9 @@ def _still_missed(session: Session, message: OutboundMessage) -> bool:
     return checkin is not None and checkin.status == CheckInStatus.MISSED
 
 
-outbox.declare("checkin_missed_nudge", max_delay=timedelta(days=2), relevant=_still_missed)
+outbox.declare("checkin_missed_nudge", priority=outbox.BULK, max_delay=timedelta(days=2), relevant=_still_missed)
 outbox.declare("mentor_soft_warning", max_delay=timedelta(days=2), relevant=_still_missed)
-outbox.declare("coordinator_digest", max_delay=timedelta(hours=12))
+outbox.declare("coordinator_digest", priority=outbox.BULK, max_delay=timedelta(hours=12))
 
 
 def queue_due_work(session: Session, now: datetime, *, scan: bool) -> None:
@@ -43,16 +45,65 @@ def queue_due_work(session: Session, now: datetime, *, scan: bool) -> None:
     _digests(session, now)
 
 
+SLICE = 400  # binômes per transaction of the scan: short enough that a chat's write never waits long
+
+
+def due_for_scan(*, session: Session, now: datetime) -> list[int]:
+    """Active binômes to look at: their facts changed (`signals_dirty`), or their signs can have changed
+    with time alone by now (`signals_due_at`), or never looked at. Three index lookups; the marks of
+    binômes not active are cleared (a binôme made active again is marked by that change)."""
+    active = Binome.status == BinomeStatus.ACTIVE
+    dirty = session.exec(select(Binome.id, Binome.status).where(text("binome.signals_dirty"))).all()  # partial index
+    asleep = [b for b, status in dirty if status != BinomeStatus.ACTIVE]  # looked at again when made active
+    for start in range(0, len(asleep), SLICE):
+        session.execute(update(Binome.__table__).where(col(Binome.id).in_(asleep[start:start + SLICE]))
+                        .values(signals_dirty=False))
+    ids = {b for b, status in dirty if status == BinomeStatus.ACTIVE}
+    ids.update(session.exec(select(Binome.id).where(active, col(Binome.signals_due_at).is_(None))).all())
+    ids.update(session.exec(select(Binome.id).where(active, Binome.signals_due_at <= now)).all())
+    return sorted(ids)
+
+
+def scan_slice(session: Session, ids: list[int], now: datetime, options_by_programme: dict | None = None) -> int:
+    """Evaluate these binômes and sync their alerts, in the caller's transaction; returns how many were
+    evaluated. The marks are cleared first: a change committed after this statement marks again (on
+    SQLite the statement takes the write lock, so the reads below see every commit before it; on
+    PostgreSQL a concurrent change's mark waits for this transaction's row locks)."""
+    options_by_programme = {} if options_by_programme is None else options_by_programme
+    session.execute(update(Binome.__table__).where(col(Binome.id).in_(ids)).values(signals_dirty=False))
+    binomes = session.exec(select(Binome).where(col(Binome.id).in_(ids), Binome.status == BinomeStatus.ACTIVE)).all()
+    histories = histories_of(session, list(binomes))
+    known = rules.alerts_of(session=session, binome_ids=[b.id for b in binomes])
+    looked = []
+    for binome in binomes:
+        if binome.programme_id not in options_by_programme:  # kept for the whole scan: options, coordinators
+            programme = session.get(Programme, binome.programme_id)
+            options = signals.signal_options(programme)
+            primary, _ = rules.routing(session=session, programme_id=programme.id, options=options)
+            options_by_programme[binome.programme_id] = (programme, options, primary)
+        _, options, primary = options_by_programme[binome.programme_id]
+        history = histories[binome.id]
+        found = signals.findings_for(history, now, options)
+        for alert, why in rules.sync(session=session, binome=binome, findings=found, now=now, known=known[binome.id]):
+            rules.notify(session=session, alert=alert, now=now, which="worse" if why == "worse" else "new", to=primary)
+        moments = [m for m in (signals.next_change_at(history, now, options), rules.wakes_at(known[binome.id], now))
+                   if m is not None]
+        looked.append({"b_id": binome.id, "due": min(moments, default=None)})
+    session.flush()  # the alerts' own changes mark their binômes: written before the marks are cleared again
+    if looked:
+        table = Binome.__table__
+        session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                        .values(signals_due_at=bindparam("due"), signals_dirty=False), looked)
+    return len(looked)
+
+
 def _scan(session: Session, now: datetime) -> None:
-    options_by_programme: dict[int, signals.SignalOptions] = {}
-    for binome in session.exec(select(Binome).where(Binome.status == BinomeStatus.ACTIVE)).all():
-        if binome.programme_id not in options_by_programme:
-            options_by_programme[binome.programme_id] = signals.signal_options(session.get(Programme,
-                                                                                           binome.programme_id))
-        options = options_by_programme[binome.programme_id]
-        found = signals.evaluate(session, binome, now, options)
-        for alert, why in rules.sync(session=session, binome=binome, findings=found, now=now):
-            rules.notify(session=session, alert=alert, now=now, which="worse" if why == "worse" else "new")
+    """Only the binômes due (`due_for_scan`), SLICE at a time, each slice its own transaction."""
+    ids, options_by_programme = due_for_scan(session=session, now=now), {}
+    session.commit()
+    for start in range(0, len(ids), SLICE):
+        scan_slice(session, ids[start:start + SLICE], now, options_by_programme)
+        session.commit()
     stale = session.exec(select(Alert.binome_id).join(Binome, Binome.id == Alert.binome_id)
                          .where(col(Alert.status).in_(list(rules.LIVE)), Binome.status != BinomeStatus.ACTIVE)
                          .distinct()).all()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from storage import checkin_rhythm as rhythm
 from storage.checkins import local_day
-from storage.models import Binome, BinomeStatus, Participant, ParticipantStatus, Programme, Role
+from storage.models import (Binome, BinomeStatus, CheckIn, CheckInStatus, Participant, ParticipantStatus, Programme,
+                            Role)
 from storage.options import checkin_options
 from storage.participants import timezone_of
 from storage.plans import due_soon
@@ -49,12 +52,22 @@ def queue_due_work(session: Session, now: datetime, *, scan: bool) -> None:
 
 
 def _schedule_all(session: Session, now: datetime) -> None:
-    rows = session.exec(select(Binome, Programme).join(Programme, Programme.id == Binome.programme_id)
-                        .where(Binome.status == BinomeStatus.ACTIVE)).all()
-    for binome, programme in rows:
-        members = [session.get(Participant, binome.mentee_id), session.get(Participant, binome.mentor_id)]
-        if not all(m is not None and m.onboarded_at is not None and m.status == ParticipantStatus.ACTIVE
-                   for m in members):
-            continue
+    """Next check-ins for the active binômes whose members are both onboarded and active and where one of
+    them has none written ahead (SCHEDULED, due after now): one set query, so the work grows with the
+    check-ins to write (after a fan-out), not with the number of binômes."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+
+    def written_ahead(member):
+        return select(CheckIn.id).where(CheckIn.binome_id == Binome.id, CheckIn.participant_id == member.id,
+                                        CheckIn.status == CheckInStatus.SCHEDULED, CheckIn.due_at > now).exists()
+
+    ready = [cond for member in (mentor, mentee)
+             for cond in (col(member.onboarded_at).is_not(None), member.status == ParticipantStatus.ACTIVE)]
+    rows = session.exec(select(Binome, Programme, mentee, mentor).join(Programme, Programme.id == Binome.programme_id)
+                        .join(mentor, mentor.id == Binome.mentor_id).join(mentee, mentee.id == Binome.mentee_id)
+                        .where(Binome.status == BinomeStatus.ACTIVE, *ready,
+                               or_(~written_ahead(mentor), ~written_ahead(mentee)))
+                        .order_by(Binome.id)).all()
+    for binome, programme, *members in rows:
         for member in members:
             rhythm.schedule_next(session=session, binome=binome, participant=member, programme=programme, now=now)
