@@ -19,6 +19,7 @@ from bot.app import file_url_for
 from bot.clock import SystemClock
 from bot.i18n import Translator, available_languages, load_all, translator
 from bot.import_report import render_report
+from bot.leader import AlreadyRunning
 from bot.logs import configure_logging
 from bot.settings import Settings, settings_or_exit
 from bot.vocabulary import term
@@ -54,6 +55,16 @@ def main(argv: list[str] | None = None) -> int:
             text = tr("binome: the database is at schema revision {current}; this version needs {head}. "
                       "Back it up, then run `binome db upgrade`.")
         print(text.format(current=exc.current, head=exc.head), file=sys.stderr)
+        return 2
+    except AlreadyRunning as exc:
+        if exc.reason == "sqlite":
+            text = tr("binome: another `binome run` is already using {database}{pid}: SQLite allows one "
+                      "process. Stop it first, or move to PostgreSQL for several workers (docs/scaling.md).")
+        else:
+            text = tr("binome: another `binome run` is already using {database}{pid}: in long-polling mode "
+                      "Telegram serves one process. Set WEBHOOK_URL for several workers (docs/scaling.md).")
+        pid = f" (pid {exc.pid})" if exc.pid else ""
+        print(text.format(database=exc.where, pid=pid), file=sys.stderr)
         return 2
 
 

@@ -1,4 +1,8 @@
-"""`binome run`: long polling, or a webhook with a secret token when WEBHOOK_URL is set."""
+"""`binome run`: long polling, or a webhook with a secret token when WEBHOOK_URL is set.
+
+SQLite: one process per database file (bot.leader.only_process). PostgreSQL: any number of webhook
+workers, one of which leads the scheduler and the sender (bot.leader.Leadership); in long-polling
+mode only one, since Telegram serves getUpdates to one consumer (docs/scaling.md)."""
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +14,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.clock import SystemClock
+from bot.leader import AlreadyRunning, Leadership, only_process
 from bot.services import Services
 from bot.settings import Settings
 
@@ -24,8 +29,26 @@ def webhook_secret(settings: Settings) -> str:
 
 
 def run_bot(settings: Settings, engine: Engine) -> int:
+    """Raises AlreadyRunning when this database cannot take one more process (cli.py says so in one line)."""
+    with only_process(settings.effective_database_url):
+        leadership = None
+        if engine.dialect.name == "postgresql":
+            leadership = Leadership(engine)
+            if not leadership.acquire_now() and leadership.held_elsewhere and not settings.uses_webhook:
+                leadership.close()
+                raise AlreadyRunning("polling", engine.url.render_as_string(hide_password=True))
+        try:
+            return _serve(settings, engine, leadership)
+        finally:
+            if leadership is not None:
+                leadership.close()
+
+
+def _serve(settings: Settings, engine: Engine, leadership: Leadership | None) -> int:
     services = Services(settings=settings, engine=engine, clock=SystemClock())
     application = build_application(services)
+    if leadership is not None:
+        application.bot_data["leadership"] = leadership  # start_services and the tick job ask it
     if settings.uses_webhook:
         path = urlparse(settings.webhook_url).path.lstrip("/")
         log.info("starting in webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
