@@ -8,8 +8,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.i18n import Translator, pick_language, translator
 from bot.services import Services
 from bot.settings import Settings
-from storage.invitations import participant_by_telegram
-from storage.models import Participant, Programme
+from storage.models import Participant
+from storage.participants import person_by_telegram
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -42,9 +42,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 def find_person(session: Session, settings: Settings, user: User | None) -> tuple[Participant | None, Translator]:
     """The participant behind a Telegram account and the translator to speak to them: their language and
     timezone (else their programme's); for someone unknown, their phone's language if we have it."""
-    participant = participant_by_telegram(session=session, telegram_user_id=user.id) if user else None
-    if participant is not None:
-        programme = session.get(Programme, participant.programme_id)
+    found = person_by_telegram(session=session, telegram_user_id=user.id) if user else None
+    if found is not None:
+        participant, programme = found
         # No language chosen yet (imported without one, not onboarded): their phone's, if we speak it.
         return participant, translator(pick_language(participant.language, user.language_code, programme.language),
                                        participant.timezone or programme.timezone)

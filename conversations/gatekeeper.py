@@ -11,7 +11,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import BotContext, find_person
 from conversations import awaited
 from storage.reachability import participant_back
-from storage.models import ParticipantStatus, ProcessedUpdate
+from storage.models import ParticipantStatus
+from storage.updates import already_handled, mark_handled
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ async def load_person(update: Update, context: BotContext) -> None:
     settings = context.services.settings
     user = update.effective_user
     with context.services.session() as session:
-        if session.get(ProcessedUpdate, update.update_id) is not None:
+        if already_handled(session=session, update_id=update.update_id):
             raise ApplicationHandlerStop  # Telegram re-delivered an update we already handled
         participant, context.tr = find_person(session, settings, user)
         if participant is not None:
@@ -73,5 +74,4 @@ async def _leave_group(update: Update, context: BotContext) -> None:
 async def mark_processed(update: Update, context: BotContext) -> None:
     """Runs last (group 99): remember the update id so a re-delivery changes nothing."""
     with context.services.session() as session:
-        if session.get(ProcessedUpdate, update.update_id) is None:
-            session.add(ProcessedUpdate(update_id=update.update_id, at=context.services.now()))
+        mark_handled(session=session, update_id=update.update_id, now=context.services.now())

@@ -80,9 +80,10 @@ def plan_view(tr: Translator, session: Session, binome: Binome, participant: Par
     """For someone in several binômes the plan says whose it is and its buttons carry the binôme
     (`p:<binome id>:badd`, `…:ba`) instead of `p:0:add`, `p:0:all`."""
     several = len(active_binomes_of(session=session, participant=participant)) > 1
-    actions = plans.plan_of(session=session, binome_id=binome.id, include_closed=include_closed)
     all_actions = plans.plan_of(session=session, binome_id=binome.id, include_closed=True)
-    closed = len(all_actions) - len(plans.plan_of(session=session, binome_id=binome.id))
+    open_actions = [a for a in all_actions if a.status in plans.OPEN_STATUSES]
+    actions = all_actions if include_closed else open_actions
+    closed = len(all_actions) - len(open_actions)
     partner = partner_in(session=session, binome=binome, participant=participant)
     today = tr.local(now).date()
     if not actions:

@@ -10,6 +10,13 @@ from storage.audit import record
 from storage.models import Binome, BinomeStatus, Participant, ParticipantStatus, Programme, Role
 
 
+def person_by_telegram(*, session: Session, telegram_user_id: int) -> tuple[Participant, Programme] | None:
+    """The participant linked to this Telegram account, with their programme (one query: every update asks)."""
+    row = session.exec(select(Participant, Programme).join(Programme, Programme.id == Participant.programme_id)
+                       .where(Participant.telegram_user_id == telegram_user_id)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def active_binomes_of(*, session: Session, participant: Participant) -> list[Binome]:
     """The participant's open binômes, newest first. A mentor often has several (one per mentee);
     rules that act on one binôme take it explicitly (the chat asks "with which binôme?")."""
