@@ -24,3 +24,12 @@ class ChatPacer:
             self._next = {chat: at for chat, at in self._next.items() if at > now}
         if ready > now:
             await asyncio.sleep(ready - now)
+
+    def sent(self, chat_id: int) -> None:
+        """A send to this chat has just been answered: its next slot is at least an interval from now.
+        The slot reserved in `wait` counts from when the send was due to go; a send that then waited
+        (for the overall budget, a free request slot, a busy CPU) reached Telegram later, and the next
+        one must keep its distance from that real moment, not from the reserved one."""
+        at = asyncio.get_running_loop().time() + self.interval
+        if at > self._next.get(chat_id, 0.0):
+            self._next[chat_id] = at

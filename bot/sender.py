@@ -153,6 +153,7 @@ class _Flow:
                     try:
                         async with self.slots:
                             sent = await _send(self.services, self.bot, item, item.now, self.recorder)
+                        self.services.pacer.sent(chat_id)
                         self.sent += sent  # after the await: `+= await` would add to a stale count
                     finally:
                         self.active -= 1
@@ -306,6 +307,7 @@ async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime
             return recorder.add(prepared.message_id, now, text_id)
         with services.session() as session:  # a retry from here on sends the file only
             session.get(OutboundMessage, prepared.message_id).telegram_message_id = text_id
+        services.pacer.sent(prepared.chat_id)
         await services.pacer.wait(prepared.chat_id)
     name, content = rendered.document
     try:
