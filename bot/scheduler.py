@@ -25,6 +25,7 @@ from storage.scheduled import alerts as scheduled_alerts
 from storage.scheduled import checkins as scheduled_checkins
 from storage.models import OutboundMessage
 from storage.scheduled import meetings as scheduled_meetings
+from storage.scheduled import pauses as scheduled_pauses
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ SCAN_EVERY = timedelta(minutes=15)
 # new one in a rhythm changes what the check-ins skip), then check-ins (a missed one feeds the signals),
 # then the warning signs, which read what the two before have just written.
 STEPS: list[tuple[str, Callable[..., None]]] = [
+    ("pauses", scheduled_pauses.queue_due_work),  # a binôme resuming today is active for what follows
     ("meetings", scheduled_meetings.queue_due_work),
     ("check-ins", scheduled_checkins.queue_due_work),
     ("warning signs", scheduled_alerts.queue_due_work),

@@ -44,6 +44,12 @@ OUTCOME_NAMES = {
     "pair_closed": N_("🏁 Pair closed"),
     "other": N_("Other"),
 }
+PAUSE_REASONS = {  # storage.pauses.REASONS
+    "holidays": N_("holidays"),
+    "illness": N_("illness"),
+    "abroad": N_("internship abroad"),
+    "other": N_("other reason"),
+}
 
 
 def button(text: str, alert_id: int, verb: str, value: str | None = None) -> InlineKeyboardButton:
@@ -198,6 +204,12 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
             held=facts.held, missed=facts.missed, unconfirmed=facts.unconfirmed),
         tr("Action plan: {done} of {total} actions done, {blocked} blocked.").format(
             done=facts.actions_done, total=facts.actions_total, blocked=facts.actions_blocked)]
+    if binome.status == "paused" and binome.paused_on:
+        reason = tr(PAUSE_REASONS.get(binome.pause_reason or "other", PAUSE_REASONS["other"]))
+        lines.insert(2, tr("⏸ Paused since {date} ({reason}), until {until}.").format(
+            date=tr.date(binome.paused_on, tr(DAY)), reason=reason, until=tr.date(binome.resume_on, tr(DAY)))
+            if binome.resume_on else tr("⏸ Paused since {date} ({reason}), with no date to resume.").format(
+            date=tr.date(binome.paused_on, tr(DAY)), reason=reason))
     for checkins in facts.checkins:
         person, answered, settled = checkins.person, checkins.answered, checkins.settled
         if settled:

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import replies
 from bot.context import BotContext
 from bot.i18n import Translator
-from conversations import buttons, support
+from conversations import buttons, pauses, support
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, button, card, keyboard, summary
 from storage import alerts as rules
 from storage.models import AlertStatus, Binome, Participant, Role
@@ -45,8 +45,8 @@ async def on_button(update: Update, context: BotContext) -> None:
             me = session.get(Participant, participant.id)
             if verb == "show":
                 alert = rules.coordinator_alert(session, alert_id, me)
-                text = summary(tr, session, session.get(Binome, alert.binome_id))
-                reply, markup, edit = text, None, False
+                binome = session.get(Binome, alert.binome_id)
+                reply, markup, edit = summary(tr, session, binome), pauses.keyboard(tr, binome), False
             elif verb in ("open", "back"):
                 alert = rules.coordinator_alert(session, alert_id, me)
                 reply, markup, edit = card(tr, session, alert), keyboard(tr, alert), verb == "back"
@@ -113,4 +113,4 @@ async def list_alerts(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler("alerts", list_alerts),
     CallbackQueryHandler(on_button, pattern=PATTERN),
-] + support.HANDLERS
+] + support.HANDLERS + pauses.HANDLERS

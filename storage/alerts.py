@@ -145,9 +145,13 @@ def clear(*, session: Session, alert: Alert, now: datetime, reason: str = "signa
     _audit(session, alert, "alert.cleared", now, reason=reason)
 
 
-def clear_for_binome(*, session: Session, binome_id: int, now: datetime, reason: str) -> int:
-    """A binôme no longer followed (closed, paused, draft): its live alerts are cleared."""
-    live = session.exec(select(Alert).where(Alert.binome_id == binome_id, col(Alert.status).in_(list(LIVE)))).all()
+def clear_for_binome(*, session: Session, binome_id: int, now: datetime, reason: str,
+                     keep: tuple[str, ...] = ()) -> int:
+    """A binôme no longer followed (closed, paused, draft): its live alerts are cleared, but those of the
+    signals in `keep` (a paused binôme's "I need help")."""
+    live = [a for a in session.exec(select(Alert).where(Alert.binome_id == binome_id,
+                                                        col(Alert.status).in_(list(LIVE)))).all()
+            if a.signal not in keep]
     for alert in live:
         clear(session=session, alert=alert, now=now, reason=reason)
     return len(live)

@@ -76,6 +76,8 @@ def skip_reason(*, session: Session, checkin: CheckIn, participant: Participant,
     if participant.status != ParticipantStatus.ACTIVE or participant.telegram_chat_id is None:
         return "unreachable"
     binome = session.get(Binome, checkin.binome_id)
+    if binome is not None and binome.status == "paused":
+        return "paused"
     if binome is None or binome.status != "active":
         return "closed"
     tz = timezone_of(participant, programme)

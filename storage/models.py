@@ -137,6 +137,11 @@ class Binome(SQLModel, table=True):
     # warning signs can change with time alone by now (`signals_due_at`, computed at the last evaluation).
     signals_dirty: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
     signals_due_at: datetime | None = utc_column()
+    # A pause (storage.pauses): since when, until when (None: until a coordinator resumes it), and why
+    # (a code: holidays, illness, abroad, other). Cleared when it resumes; the audit log keeps the history.
+    paused_on: date | None = None
+    resume_on: date | None = None
+    pause_reason: str | None = Field(default=None, max_length=16)
 
 
 class Invitation(SQLModel, table=True):

@@ -104,11 +104,15 @@ def _scan(session: Session, now: datetime) -> None:
     for start in range(0, len(ids), SLICE):
         scan_slice(session, ids[start:start + SLICE], now, options_by_programme)
         session.commit()
-    stale = session.exec(select(Alert.binome_id).join(Binome, Binome.id == Alert.binome_id)
+    stale = session.exec(select(Alert.binome_id, Binome.status).join(Binome, Binome.id == Alert.binome_id)
                          .where(col(Alert.status).in_(list(rules.LIVE)), Binome.status != BinomeStatus.ACTIVE)
                          .distinct()).all()
-    for binome_id in stale:
-        rules.clear_for_binome(session=session, binome_id=binome_id, now=now, reason="binome_not_active")
+    for binome_id, status in stale:  # a paused binôme keeps its "I need help" / "I want to stop" alerts
+        if status == BinomeStatus.PAUSED:
+            rules.clear_for_binome(session=session, binome_id=binome_id, now=now, reason="binome_paused",
+                                   keep=(signals.SUPPORT_HELP, signals.SUPPORT_STOP))
+        else:
+            rules.clear_for_binome(session=session, binome_id=binome_id, now=now, reason="binome_not_active")
 
 
 def _ladder(session: Session, now: datetime) -> None:

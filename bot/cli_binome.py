@@ -1,0 +1,86 @@
+"""`binome binome pause|resume`: a coordinator's pause of one binôme, from the command line (the rules are
+in storage.pauses; the pair is told by the running bot, through the outbox). Texts in DEFAULT_LANGUAGE."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from sqlmodel import select
+
+from bot.clock import SystemClock
+from bot.i18n import N_, Translator
+from bot.settings import Settings
+from storage import db
+from storage import pauses as rules
+from storage.models import Binome
+from storage.programmes import ProgrammeError, find_programme
+
+REASON_NAMES = {"holidays": N_("holidays"), "illness": N_("illness"), "abroad": N_("internship abroad"),
+                "other": N_("other reason")}
+REFUSALS = {
+    rules.PauseRefusal.NOT_ACTIVE: N_("Binôme {label} is not active: it cannot be paused."),
+    rules.PauseRefusal.ALREADY_PAUSED: N_("Binôme {label} is already paused."),
+    rules.PauseRefusal.NOT_PAUSED: N_("Binôme {label} is not paused."),
+    rules.PauseRefusal.RESUME_IN_PAST: N_("The date to resume must be after today."),
+    rules.PauseRefusal.NOT_YOURS: N_("Binôme {label} is not in this programme."),
+    rules.PauseRefusal.BAD_REASON: N_("Unknown reason."),
+}
+
+
+def add_parser(commands) -> None:
+    """Wired from bot.cli: `binome binome pause PAIR --reason R [--until YYYY-MM-DD]`, `binome binome resume PAIR`."""
+    actions = commands.add_parser("binome", help="pause or resume a binôme").add_subparsers(metavar="ACTION")
+    pause = actions.add_parser("pause", help="pause a binôme (docs/closure.md)")
+    pause.add_argument("pair", help="the pair's code, as in the imported file")
+    pause.add_argument("--reason", required=True, choices=rules.REASONS)
+    pause.add_argument("--until", type=date.fromisoformat, help="the date it resumes by itself (YYYY-MM-DD)")
+    pause.add_argument("--program", "--programme", dest="programme")
+    pause.set_defaults(handler=_pause)
+    resume = actions.add_parser("resume", help="resume a paused binôme")
+    resume.add_argument("pair", help="the pair's code, as in the imported file")
+    resume.add_argument("--program", "--programme", dest="programme")
+    resume.set_defaults(handler=_resume)
+
+
+def _pause(args, settings: Settings, tr: Translator) -> int:
+    return _act(args, settings, tr, pause=True)
+
+
+def _resume(args, settings: Settings, tr: Translator) -> int:
+    return _act(args, settings, tr, pause=False)
+
+
+def _act(args: argparse.Namespace, settings: Settings, tr: Translator, *, pause: bool) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    now = SystemClock().now()
+    with db.session_scope(engine) as session:
+        try:
+            programme = find_programme(session=session, name=args.programme)
+        except ProgrammeError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        label = args.pair.strip()
+        binome = session.exec(select(Binome).where(Binome.programme_id == programme.id,
+                                                   Binome.label == label)).first()
+        if binome is None:
+            print(tr("No binôme {label} in «{name}».").format(label=label, name=programme.name), file=sys.stderr)
+            return 2
+        try:
+            if pause:
+                rules.pause(session=session, binome=binome, reason=args.reason, resume_on=args.until, by=None, now=now)
+            else:
+                rules.resume(session=session, binome=binome, by=None, now=now)
+        except rules.PauseRefused as refused:
+            print(tr(REFUSALS[refused.refusal]).format(label=label), file=sys.stderr)
+            return 2
+        if not pause:
+            print(tr("Binôme {label} has resumed; mentor and mentee will be told.").format(label=label))
+        elif args.until:
+            print(tr("Binôme {label} is paused ({reason}) until {date}; mentor and mentee will be told.").format(
+                label=label, reason=tr(REASON_NAMES[args.reason]), date=tr.date(args.until)))
+        else:
+            print(tr("Binôme {label} is paused ({reason}) with no date to resume; mentor and mentee will be "
+                     "told.").format(label=label, reason=tr(REASON_NAMES[args.reason])))
+    return 0
