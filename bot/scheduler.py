@@ -4,7 +4,8 @@ APScheduler (PTB's JobQueue) runs `tick` every TICK_SECONDS; tests and the demo 
 clock's time. Each of STEPS is one feature's `queue_due_work(session, now, *, scan)` from
 `storage.scheduled`, run in its own transaction, all in a worker thread so that updates keep being
 answered while a scan runs; the outbox is delivered last, so what a step queued for now goes out in
-the same tick.
+the same tick. On a scanning tick the steps first do what is due without scanning, and the outbox
+delivers that while the scan runs, so a long scan never holds back a message already due.
 """
 from __future__ import annotations
 
@@ -78,10 +79,18 @@ async def tick(application: Application) -> int:
         now = services.now()
         last = services.cadence_scanned_at
         scan = last is None or not last <= now < last + SCAN_EVERY
-        queued = await asyncio.to_thread(_run_steps, services, now, scan)
+        queued = await asyncio.to_thread(_run_steps, services, now, False)
+        sent = 0
         if scan:
+            # What is already due goes out while the scan runs (the first scan after a start or a
+            # migration reads every binôme: minutes at 100,000); what the scan queues goes just after.
+            scanning = asyncio.create_task(asyncio.to_thread(_run_steps, services, now, True))
+            try:
+                sent = await sender.send_due(services, application.bot)
+            finally:
+                queued.update(await scanning)
             services.cadence_scanned_at = now
-        sent = await sender.send_due(services, application.bot)
+        sent += await sender.send_due(services, application.bot)
         seconds = time.monotonic() - started
         log.debug("tick%s: %d messages queued, %d sent in %.2f s", " (scan)" if scan else "",
                   sum(queued.values()), sent, seconds)
