@@ -142,6 +142,12 @@ class Binome(SQLModel, table=True):
     paused_on: date | None = None
     resume_on: date | None = None
     pause_reason: str | None = Field(default=None, max_length=16)
+    # The end (storage.closures): `closed_on` is the outcome's date, `outcome` a code of the programme's
+    # outcome list, `closed_at` when it was recorded. A mentor's proposal waits for a coordinator's word.
+    closed_at: datetime | None = utc_column()
+    proposed_outcome: str | None = Field(default=None, max_length=40)
+    proposed_by: int | None = Field(default=None, foreign_key="participant.id")
+    proposed_at: datetime | None = utc_column()
 
 
 class Invitation(SQLModel, table=True):
@@ -493,3 +499,49 @@ class Alert(SQLModel, table=True):
     resolved_by: int | None = Field(default=None, foreign_key="participant.id")
     outcome: str | None = Field(default=None, max_length=32)
     cleared_at: datetime | None = utc_column()
+
+
+# ---------------------------------------------------------------- the end of a binôme
+
+class EndingAnswer(SQLModel, table=True):
+    """Before the planned end, each of the pair is asked: ready to close, or would like to extend?
+
+    One row per person and planned end (an extension moves the end, and the question comes again before
+    the new one). `word` is what the writer added; the coordinator reads it only if `word_shared`."""
+
+    __tablename__ = "ending_answer"
+    __table_args__ = (UniqueConstraint("binome_id", "participant_id", "planned_end_on", name="uq_ending_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id")
+    planned_end_on: date
+    asked_at: datetime = utc_column(nullable=False)
+    answer: str | None = Field(default=None, max_length=16)  # "close" or "extend"
+    answered_at: datetime | None = utc_column()
+    word: str | None = Field(default=None, max_length=1000)
+    word_shared: bool = Field(default=False)
+
+
+class Evaluation(SQLModel, table=True):
+    """The short evaluation each of the pair gets after the closure.
+
+    While it is being answered it points at its person (`participant_id`, `binome_id`); once finished or
+    expired those are emptied, so the answers are anonymous: what stays is the programme, the role, the
+    closure's date and the scores. Coordinators only ever see aggregates, and none below the floor."""
+
+    __tablename__ = "evaluation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    binome_id: int | None = Field(default=None, foreign_key="binome.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    role: Role = Field(sa_type=String(16))
+    closed_on: date  # the binôme's closure: the period an aggregate is over
+    status: str = Field(default="open", max_length=16, index=True)  # open, done, expired
+    sent_at: datetime = utc_column(nullable=False)
+    reminded_at: datetime | None = utc_column()
+    finished_at: datetime | None = utc_column()
+    scores: dict = json_column()  # question code → 1..5
+    word: str | None = Field(default=None, max_length=1000)
+    word_shared: bool = Field(default=False)
