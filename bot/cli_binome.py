@@ -1,5 +1,6 @@
-"""`binome binome pause|resume`: a coordinator's pause of one binôme, from the command line (the rules are
-in storage.pauses; the pair is told by the running bot, through the outbox). Texts in DEFAULT_LANGUAGE."""
+"""`binome binome pause|resume|close`: a coordinator's pause or closure of one binôme, from the command line
+(the rules are in storage.pauses and storage.closures; the pair is told by the running bot, through the
+outbox). Texts in DEFAULT_LANGUAGE."""
 from __future__ import annotations
 
 import argparse
@@ -11,9 +12,12 @@ from sqlmodel import select
 from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.settings import Settings
-from storage import db
+from bot.outcomes import OUTCOME_LABELS
+from storage import closures, db
 from storage import pauses as rules
 from storage.models import Binome
+from storage.options import KNOWN_OUTCOMES
+from storage.pauses import programme_day
 from storage.programmes import ProgrammeError, find_programme
 
 REASON_NAMES = {"holidays": N_("holidays"), "illness": N_("illness"), "abroad": N_("internship abroad"),
@@ -30,7 +34,7 @@ REFUSALS = {
 
 def add_parser(commands) -> None:
     """Wired from bot.cli: `binome binome pause PAIR --reason R [--until YYYY-MM-DD]`, `binome binome resume PAIR`."""
-    actions = commands.add_parser("binome", help="pause or resume a binôme").add_subparsers(metavar="ACTION")
+    actions = commands.add_parser("binome", help="pause, resume or close a binôme").add_subparsers(metavar="ACTION")
     pause = actions.add_parser("pause", help="pause a binôme (docs/closure.md)")
     pause.add_argument("pair", help="the pair's code, as in the imported file")
     pause.add_argument("--reason", required=True, choices=rules.REASONS)
@@ -41,6 +45,13 @@ def add_parser(commands) -> None:
     resume.add_argument("pair", help="the pair's code, as in the imported file")
     resume.add_argument("--program", "--programme", dest="programme")
     resume.set_defaults(handler=_resume)
+    close = actions.add_parser("close", help="close a binôme with its outcome (docs/closure.md)")
+    close.add_argument("pair", help="the pair's code, as in the imported file")
+    close.add_argument("--outcome", required=True, choices=sorted(KNOWN_OUTCOMES),
+                       help="one of the programme's outcomes (setting `outcomes`)")
+    close.add_argument("--on", type=date.fromisoformat, help="the outcome's date (YYYY-MM-DD), today by default")
+    close.add_argument("--program", "--programme", dest="programme")
+    close.set_defaults(handler=_close)
 
 
 def _pause(args, settings: Settings, tr: Translator) -> int:
@@ -51,22 +62,29 @@ def _resume(args, settings: Settings, tr: Translator) -> int:
     return _act(args, settings, tr, pause=False)
 
 
+def _find(session, args: argparse.Namespace, tr: Translator) -> Binome | None:
+    """The binôme named on the command line, or None after saying why."""
+    try:
+        programme = find_programme(session=session, name=args.programme)
+    except ProgrammeError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+    label = args.pair.strip()
+    binome = session.exec(select(Binome).where(Binome.programme_id == programme.id, Binome.label == label)).first()
+    if binome is None:
+        print(tr("No binôme {label} in «{name}».").format(label=label, name=programme.name), file=sys.stderr)
+    return binome
+
+
 def _act(args: argparse.Namespace, settings: Settings, tr: Translator, *, pause: bool) -> int:
     engine = db.make_engine(settings.effective_database_url)
     db.ensure_up_to_date(engine)
     now = SystemClock().now()
     with db.session_scope(engine) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
-        label = args.pair.strip()
-        binome = session.exec(select(Binome).where(Binome.programme_id == programme.id,
-                                                   Binome.label == label)).first()
+        binome = _find(session, args, tr)
         if binome is None:
-            print(tr("No binôme {label} in «{name}».").format(label=label, name=programme.name), file=sys.stderr)
             return 2
+        label = binome.label
         try:
             if pause:
                 rules.pause(session=session, binome=binome, reason=args.reason, resume_on=args.until, by=None, now=now)
@@ -83,4 +101,35 @@ def _act(args: argparse.Namespace, settings: Settings, tr: Translator, *, pause:
         else:
             print(tr("Binôme {label} is paused ({reason}) with no date to resume; mentor and mentee will be "
                      "told.").format(label=label, reason=tr(REASON_NAMES[args.reason])))
+    return 0
+
+
+CLOSURE_REFUSALS = {
+    closures.ClosureRefusal.CLOSED: N_("Binôme {label} is already closed."),
+    closures.ClosureRefusal.BAD_OUTCOME: N_("This outcome is not in the programme's list (setting `outcomes`)."),
+    closures.ClosureRefusal.BAD_DATE: N_("The date must be between the start of the binôme and today."),
+    closures.ClosureRefusal.NOT_YOURS: N_("Binôme {label} is not in this programme."),
+    closures.ClosureRefusal.NO_PROPOSAL: N_("Nothing was proposed."),
+}
+
+
+def _close(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    now = SystemClock().now()
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        try:
+            closed = closures.close(session=session, binome=binome, outcome=args.outcome, by=None, now=now,
+                                    closed_on=args.on or programme_day(session=session, binome=binome, now=now))
+        except closures.ClosureRefused as refused:
+            print(tr(CLOSURE_REFUSALS[refused.refusal]).format(label=binome.label), file=sys.stderr)
+            return 2
+        print(tr("Binôme {label} is closed on {date} ({outcome}); mentor and mentee will be told, and each gets the "
+                 "evaluation.").format(label=binome.label, date=tr.date(binome.closed_on),
+                                       outcome=tr(OUTCOME_LABELS[args.outcome])))
+        print(tr("Cancelled: {meetings} meetings to come, {messages} queued messages; {alerts} alerts resolved.").format(
+            meetings=closed.meetings_cancelled, messages=closed.messages_dropped, alerts=closed.alerts_resolved))
     return 0

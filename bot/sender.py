@@ -236,12 +236,14 @@ def _claim_round(services: Services, now: datetime) -> list[_Prepared] | None:
         if not ids:
             return None
         messages, people, programmes = outbox.load_round(session=session, ids=ids)
+        ended = outbox.ended(session=session, participant_ids={m.participant_id for m in messages.values()})
         prepared = []
         for message_id in ids:
             message = messages[message_id]
             participant = people[message.participant_id]
             try:
-                item = _prepare(session, message, participant, programmes[participant.programme_id], now)
+                item = _prepare(session, message, participant, programmes[participant.programme_id], now,
+                                ended=participant.id in ended)
             except Exception as exc:  # one message that cannot be written does not hold back the round
                 log.exception("outbox: message %s could not be prepared (%s)", message_id, type(exc).__name__)
                 outbox.retry_later(message, now, f"not prepared: {type(exc).__name__}")
@@ -253,8 +255,9 @@ def _claim_round(services: Services, now: datetime) -> list[_Prepared] | None:
 
 
 def _prepare(session: Session, message: OutboundMessage, participant: Participant, programme: Programme,
-             now: datetime) -> _Prepared | None:
-    """Decide whether the message still goes out, and write it in the recipient's language."""
+             now: datetime, *, ended: bool = False) -> _Prepared | None:
+    """Decide whether the message still goes out, and write it in the recipient's language. `ended`: the
+    recipient's binômes have all ended, so only the kinds declared `after_closure` still go."""
     if message.sent_at or message.dropped_at:
         return None
     if message.stale_after and now > message.stale_after:
@@ -266,6 +269,9 @@ def _prepare(session: Session, message: OutboundMessage, participant: Participan
     kind, render = outbox.KINDS.get(message.kind), RENDERERS.get(message.kind)
     if kind is None or render is None:
         _close(message, now, f"unknown kind {message.kind}")
+        return None
+    if ended and not kind.after_closure:
+        _close(message, now, "binome closed")
         return None
     if kind.relevant is not None and not kind.relevant(session, message):
         _close(message, now, "no longer relevant")

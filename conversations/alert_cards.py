@@ -15,10 +15,12 @@ from bot import sender
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
 from conversations.formats import DAY
+from bot.outcomes import kind_name, outcome_name
 from storage import alerts as rules
 from storage import signals
 from storage.binome_facts import binome_facts, shared_words, week_facts
 from storage.models import Alert, AlertStatus, Binome, CheckIn, Participant, Programme, Role
+from storage.options import outcomes_for
 
 SEVERITY = {signals.HIGH: N_("🔴 High"), signals.MEDIUM: N_("🟠 Medium"), signals.LOW: N_("🟡 Low")}
 SIGNAL_NAMES = {
@@ -67,6 +69,8 @@ def keyboard(tr: Translator, alert: Alert) -> InlineKeyboardMarkup | None:
     if alert.status != AlertStatus.ACKNOWLEDGED:
         rows.append([button(tr("🙋 I'm on it"), alert.id, "ack")])
     rows.append([button(tr("✅ Resolved"), alert.id, "res"), button(tr("💤 Snooze a week"), alert.id, "snz")])
+    if alert.signal == signals.SUPPORT_STOP:  # "I want to stop" leads to the closure, never on its own
+        rows.append([InlineKeyboardButton(tr("🏁 Close the binôme"), callback_data=f"bc:{alert.binome_id}:close")])
     rows.append([button(tr("📋 Show the binôme"), alert.id, "show")])
     return InlineKeyboardMarkup(rows)
 
@@ -210,6 +214,14 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
             date=tr.date(binome.paused_on, tr(DAY)), reason=reason, until=tr.date(binome.resume_on, tr(DAY)))
             if binome.resume_on else tr("⏸ Paused since {date} ({reason}), with no date to resume.").format(
             date=tr.date(binome.paused_on, tr(DAY)), reason=reason))
+    if binome.status == "closed" and binome.closed_on:
+        kind = outcomes_for(programme).get(binome.outcome or "")
+        lines.insert(2, tr("🏁 Closed on {date}: {outcome} ({kind}).").format(
+            date=tr.date(binome.closed_on, tr(DAY)), outcome=outcome_name(tr, binome.outcome), kind=kind_name(tr, kind)))
+    elif binome.proposed_outcome:
+        lines.insert(2, tr("🏁 {name} proposed on {date} to close it: {outcome}.").format(
+            name=mentor.first_name, date=tr.date(binome.proposed_at, tr(DAY)),
+            outcome=outcome_name(tr, binome.proposed_outcome)))
     for checkins in facts.checkins:
         person, answered, settled = checkins.person, checkins.answered, checkins.settled
         if settled:

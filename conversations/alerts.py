@@ -13,8 +13,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import replies
 from bot.context import BotContext
 from bot.i18n import Translator
-from conversations import buttons, pauses, support
+from conversations import buttons, closure, pauses, support
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, button, card, keyboard, summary
+from conversations.binome_card import summary_keyboard
 from storage import alerts as rules
 from storage.models import AlertStatus, Binome, Participant, Role
 
@@ -46,7 +47,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             if verb == "show":
                 alert = rules.coordinator_alert(session, alert_id, me)
                 binome = session.get(Binome, alert.binome_id)
-                reply, markup, edit = summary(tr, session, binome), pauses.keyboard(tr, binome), False
+                reply, markup, edit = summary(tr, session, binome), summary_keyboard(tr, binome), False
             elif verb in ("open", "back"):
                 alert = rules.coordinator_alert(session, alert_id, me)
                 reply, markup, edit = card(tr, session, alert), keyboard(tr, alert), verb == "back"
@@ -113,4 +114,4 @@ async def list_alerts(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler("alerts", list_alerts),
     CallbackQueryHandler(on_button, pattern=PATTERN),
-] + support.HANDLERS + pauses.HANDLERS
+] + support.HANDLERS + pauses.HANDLERS + closure.HANDLERS

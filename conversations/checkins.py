@@ -19,6 +19,7 @@ from bot import replies
 from bot.context import BotContext
 from conversations import awaited, buttons
 from conversations.checkin_views import AWAY_DAYS, SHORT_DATE, STATUS_ICON, away_rows, button, view, when
+from conversations.no_binome import not_in_binome
 from storage import checkin_rhythm as rhythm
 from storage import checkins as rules
 from storage import plans
@@ -278,7 +279,7 @@ async def progress(update: Update, context: BotContext) -> None:
         participant = session.get(Participant, context.participant.id)
         binome = current_binome(session=session, participant=participant)
         if binome is None:
-            await update.effective_message.reply_text(tr("You are not in a binôme yet."))
+            await update.effective_message.reply_text(not_in_binome(tr, session, participant))
             return
         actions = plans.progress_list(session=session, binome_id=binome.id)
         mentee = session.get(Participant, binome.mentee_id)

@@ -13,6 +13,7 @@ from conversations import awaited, which_binome
 from conversations.fallback import anything_else
 from conversations.formats import SHORT_DAY, long_day
 from conversations.meeting_texts import PLACES, button, place_text, when
+from conversations.no_binome import not_in_binome
 from storage import meetings as rules
 from storage.meeting_messages import queue_proposal
 from storage.models import Binome, Meeting, MeetingStatus, Participant, PlaceKind, Role
@@ -37,9 +38,9 @@ async def plan(update: Update, context: BotContext) -> None:
         if len(binomes) > 1:
             await which_binome.ask(update, context, session, binomes, "m")
             return
-    if not binomes:
-        await update.effective_message.reply_text(_("You are not in a binôme yet."))
-        return
+        if not binomes:
+            await update.effective_message.reply_text(not_in_binome(context.tr, session, participant))
+            return
     await _plan_with(update, context, binomes[0], edit=False)
 
 

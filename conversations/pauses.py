@@ -18,6 +18,7 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator
 from conversations import buttons
 from conversations.alert_cards import PAUSE_REASONS, summary
+from conversations.binome_card import summary_keyboard
 from storage import pauses as rules
 from storage.models import Binome, BinomeStatus, Participant, Role
 
@@ -30,15 +31,6 @@ CHOICES = {"2w": N_("In 2 weeks"), "1m": N_("In 1 month"), "2m": N_("In 2 months
 
 def _button(text: str, binome_id: int, verb: str, value: str | None = None) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=f"bp:{binome_id}:{verb}" + (f":{value}" if value else ""))
-
-
-def keyboard(tr: Translator, binome: Binome) -> InlineKeyboardMarkup | None:
-    """Under the binôme summary: "⏸ Pause" when active, "▶️ Resume" when paused."""
-    if binome.status == BinomeStatus.ACTIVE:
-        return InlineKeyboardMarkup([[_button(tr("⏸ Pause"), binome.id, "pause")]])
-    if binome.status == BinomeStatus.PAUSED:
-        return InlineKeyboardMarkup([[_button(tr("▶️ Resume"), binome.id, "resume")]])
-    return None
 
 
 def _reasons(tr: Translator, binome_id: int) -> InlineKeyboardMarkup:
@@ -95,7 +87,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                     rules.resume(session=session, binome=binome, by=me, now=now)
                     session.flush()
                     toast = tr("The binôme has resumed; both have been told.")
-                text, markup = summary(tr, session, binome), keyboard(tr, binome)
+                text, markup = summary(tr, session, binome), summary_keyboard(tr, binome)
     except rules.PauseRefused:
         await buttons.refuse(update, context)
         return

@@ -4,8 +4,7 @@ buttons, the mentor's review after a meeting held, the mentor's grouped "done" n
 Callback data: `p:<id>:<verb>[:<value>]` where `<id>` is an action id, a meeting id (review verbs
 `review`, `radd`, `rend`) or 0 (`p:0:list`, `p:0:all`, `p:0:add`). A value may carry a
 meeting id after a dot (`p:<action id>:c:training.<meeting id>`) when the step belongs to a review.
-How the plan looks is in conversations.plan_texts. The rules (storage.plans) check that the presser belongs to the action's binôme; an old or forged
-button changes nothing and is answered "This button is no longer valid."
+Looks: conversations.plan_texts. Rules (storage.plans) check the presser: an old or forged button changes nothing.
 
 Free text (an action's title, a new title, what blocks an action) comes through conversations.awaited
 with the purposes `plan_title` (ref: binôme id), `plan_review_title` (ref: meeting id), `plan_rename`
@@ -25,12 +24,12 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import awaited, buttons, which_binome
 from conversations.plan_review import review, review_action, review_add, review_end
-from conversations.plan_texts import (button, category_keyboard, detail, due_keyboard, edit, history_view, line,
+from conversations.plan_texts import (closed_plan_view, button, category_keyboard, detail, due_keyboard, edit, history_view, line,
                                       partner_term, plan_button, plan_view, title_question)
 from storage import meetings as meeting_rules
 from storage import plans as rules
 from storage.models import ActionStatus, AwaitedText, Binome, Participant, PlanAction, Programme, Role
-from storage.participants import active_binomes_of, member_binome
+from storage.participants import active_binomes_of, ended_binome_of, member_binome
 from storage.programmes import add_months
 
 PATTERN = buttons.pattern("p")
@@ -67,8 +66,10 @@ async def show_plan(update: Update, context: BotContext) -> None:
         return
     with context.services.session() as session:
         binomes = active_binomes_of(session=session, participant=participant)
-        if not binomes:
-            await update.effective_message.reply_text(_("You are not in a binôme yet."))
+        if not binomes:  # the plan of a closed binôme stays visible, read-only
+            ended = ended_binome_of(session=session, participant=participant)
+            await replies.reply(update.effective_message, closed_plan_view(context.tr, session, ended, participant)
+                                if ended is not None else _("You are not in a binôme yet."))
             return
         if len(binomes) > 1:
             await which_binome.ask(update, context, session, binomes, "p")

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import replies, sender
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
-from conversations.formats import LONG_DAY, SHORT_DAY
+from conversations.formats import DAY, LONG_DAY, SHORT_DAY
 from storage import plans
 from storage.models import ActionStatus, Binome, Participant, PlanAction, PlanActionChange, Programme, Role
 from storage.options import categories_for
@@ -106,10 +106,27 @@ def plan_view(tr: Translator, session: Session, binome: Binome, participant: Par
     rows.append([button(tr("➕ Add an action"), ref, add)])
     if closed and not include_closed:
         rows.append([button(tr("Show done and dropped"), ref, everything)])
+    if participant.id == binome.mentor_id:  # conversations.closure: the mentor may propose to close
+        rows.append([InlineKeyboardButton(tr("🏁 Propose to close the binôme"), callback_data=f"bm:{binome.id}:propose")])
     if several:
         text = "\n\n".join([tr("📋 Binôme {pair} with {name}.").format(pair=binome.label, name=partner.first_name),
                               text])
     return text, InlineKeyboardMarkup(rows)
+
+
+def closed_plan_view(tr: Translator, session: Session, binome: Binome, participant: Participant) -> str:
+    """The plan of a closed binôme: every action as it was left, no button (storage.plans refuses changes)."""
+    actions = plans.plan_of(session=session, binome_id=binome.id, include_closed=True)
+    partner = partner_in(session=session, binome=binome, participant=participant)
+    head = tr("🏁 Your binôme with {name} ended on {date}. Your action plan is kept as you left it:").format(
+        name=partner.first_name, date=tr.date(binome.closed_on, tr(DAY)) if binome.closed_on else "-")
+    if not actions:
+        return head + "\n\n" + tr("📋 Your action plan is empty.")
+    lines = [f"{n}. {line(tr, action)}" for n, action in enumerate(actions[:LIST_LIMIT], 1)]
+    if len(actions) > LIST_LIMIT:
+        more = len(actions) - LIST_LIMIT
+        lines.append(tr.ngettext("…and {n} more, due later.", "…and {n} more, due later.", more).format(n=more))
+    return head + "\n\n" + "\n".join(lines)
 
 
 def plan_button(tr: Translator, session: Session, participant: Participant, binome_id: int, label: str,

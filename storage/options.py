@@ -85,6 +85,39 @@ def categories_for(programme: Programme) -> list[str]:
     return list(DEFAULT_CATEGORIES)
 
 
+# How a binôme ended (storage.closures): every code the bot can name, with its kind by default. A programme
+# chooses its own list, in its order, and may give a code another kind (`outcomes=diploma:positive,…`).
+POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
+KNOWN_OUTCOMES = {
+    "job_permanent": POSITIVE, "job_temporary": POSITIVE, "internship": POSITIVE, "training": POSITIVE,
+    "back_to_studies": POSITIVE, "business_creation": POSITIVE,
+    "diploma": POSITIVE, "apprenticeship": POSITIVE, "continued_studies": POSITIVE, "trial_passed": POSITIVE,
+    "end_of_term": NEUTRAL, "reoriented": NEUTRAL, "moved_away": NEUTRAL,
+    "mentee_dropped_out": NEGATIVE, "mentor_withdrew": NEGATIVE, "lost_contact": NEGATIVE,
+}
+DEFAULT_OUTCOMES = ("job_permanent", "job_temporary", "internship", "training", "back_to_studies",
+                    "business_creation", "end_of_term", "reoriented", "mentee_dropped_out", "mentor_withdrew",
+                    "lost_contact")
+
+
+def outcomes_for(programme: Programme) -> dict[str, str]:
+    """The programme's outcomes, code → kind, in its order: `options["outcomes"]` (a list of "code" or
+    "code:kind"), else the default list (MentorYou's). The two withdrawals are always there: "I want to
+    stop" leads to them."""
+    wanted = (programme.options or {}).get("outcomes") if programme is not None else None
+    chosen: dict[str, str] = {}
+    if isinstance(wanted, (list, tuple)):
+        for item in wanted:
+            code, _, kind = str(item).partition(":")
+            if code in KNOWN_OUTCOMES:
+                chosen[code] = kind if kind in (POSITIVE, NEUTRAL, NEGATIVE) else KNOWN_OUTCOMES[code]
+    if not chosen:
+        chosen = {code: KNOWN_OUTCOMES[code] for code in DEFAULT_OUTCOMES}
+    for code in ("mentee_dropped_out", "mentor_withdrew"):
+        chosen.setdefault(code, NEGATIVE)
+    return chosen
+
+
 # ---------------------------------------------------------------- changing a programme's settings
 
 def _int_in(low: int, high: int):
@@ -111,6 +144,17 @@ def _factor(text: str) -> float:
     if not 1 <= value <= 10:
         raise ValueError(text)
     return value
+
+
+def _outcomes(text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    for item in items:
+        code, sep, kind = item.partition(":")
+        if code not in KNOWN_OUTCOMES or (sep and kind not in (POSITIVE, NEUTRAL, NEGATIVE)):
+            raise ValueError(text)
+    if not items or len({item.partition(":")[0] for item in items}) != len(items):
+        raise ValueError(text)
+    return items
 
 
 def _categories(text: str) -> list[str]:
@@ -142,6 +186,7 @@ SETTABLE = {
     "checkin_skip_meeting_days": _int_in(0, 14),
     "checkin_change_minutes": _int_in(0, 24 * 60),
     "action_categories": _categories,
+    "outcomes": _outcomes,
     "checkins_missed_in_row": _int_in(1, 20),
     "mentor_warning_after": _int_in(1, 20),
     "absences_in_row": _int_in(1, 20),
@@ -194,6 +239,7 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "checkin_skip_meeting_days": checkin.skip_meeting_days,
         "checkin_change_minutes": checkin.change_minutes,
         "action_categories": ",".join(categories_for(programme)),
+        "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),
     }
     for key in SETTABLE:
         if key not in values:

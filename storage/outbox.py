@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
-from storage.models import Binome, CheckIn, Meeting, OutboundMessage, Participant, Programme
+from storage.models import Binome, BinomeStatus, CheckIn, Meeting, OutboundMessage, Participant, Programme
 
 GIVE_UP_AFTER = timedelta(hours=6)  # transient failures: retried with backoff until then
 MAX_ATTEMPTS = 12
@@ -35,21 +35,24 @@ class Kind:
     max_delay: timedelta  # sent later than this after its due time, it is no longer useful
     relevant: Relevance | None = None  # asked at send time: False drops it (e.g. a nudge already acted on)
     priority: int = NORMAL
+    after_closure: bool = False  # still goes to someone whose binômes have all ended (the goodbye, the evaluation)
 
 
 KINDS: dict[str, Kind] = {}
 
 
 def declare(kind: str, *, max_delay: timedelta = timedelta(days=1), relevant: Relevance | None = None,
-            priority: int = NORMAL) -> None:
+            priority: int = NORMAL, after_closure: bool = False) -> None:
     """Declare a kind of message: how late it may still be sent, whether it still applies when its time
-    comes, and how soon it goes among what is due (URGENT, NORMAL, BULK). Declared once, beside the rule
-    that queues it."""
+    comes, how soon it goes among what is due (URGENT, NORMAL, BULK), and whether it still reaches a
+    mentor or mentee whose binômes have all ended (`after_closure`: only the goodbye and the evaluation).
+    Declared once, beside the rule that queues it."""
     if priority not in (URGENT, NORMAL, BULK):
         raise ValueError(f"message kind {kind!r}: priority {priority!r} is not URGENT, NORMAL or BULK")
-    if kind in KINDS and KINDS[kind] != Kind(max_delay, relevant, priority):
+    declared = Kind(max_delay, relevant, priority, after_closure)
+    if kind in KINDS and KINDS[kind] != declared:
         raise ValueError(f"message kind {kind!r} declared twice")
-    KINDS[kind] = Kind(max_delay, relevant, priority)
+    KINDS[kind] = declared
 
 
 def enqueue(
@@ -153,6 +156,19 @@ def load_round(*, session: Session, ids: list[int]) -> tuple[dict[int, OutboundM
     programmes = {p.id: p for p in load(Programme, {p.programme_id for p in people.values()})}
     session.info["outbox_round"] = checkins + meetings + binomes  # the identity map holds rows weakly
     return messages, people, programmes
+
+
+def ended(*, session: Session, participant_ids: set[int]) -> set[int]:
+    """Of these people, the mentors and mentees whose binômes have all ended (at least one closed, none
+    open or paused): the sender gives them only the kinds declared `after_closure`. One query per round."""
+    if not participant_ids:
+        return set()
+    closed, live = set(), set()
+    for mentor_id, mentee_id, status in session.exec(
+            select(Binome.mentor_id, Binome.mentee_id, Binome.status)
+            .where(or_(col(Binome.mentor_id).in_(participant_ids), col(Binome.mentee_id).in_(participant_ids)))):
+        (closed if status == BinomeStatus.CLOSED else live).update({mentor_id, mentee_id} & participant_ids)
+    return closed - live
 
 
 def extend_claims(*, session: Session, ids: list[int], worker: str, until: datetime) -> None:

@@ -30,6 +30,18 @@ def active_binomes_of(*, session: Session, participant: Participant) -> list[Bin
     ).all())
 
 
+def ended_binome_of(*, session: Session, participant: Participant) -> Binome | None:
+    """The participant's latest closed binôme (what /plan still shows, read-only, once all have ended)."""
+    if participant.role == Role.COORDINATOR:
+        return None
+    return session.exec(
+        select(Binome)
+        .where(or_(Binome.mentor_id == participant.id, Binome.mentee_id == participant.id))
+        .where(Binome.status == BinomeStatus.CLOSED)
+        .order_by(col(Binome.closed_on).desc(), col(Binome.id).desc())
+    ).first()
+
+
 def current_binome(*, session: Session, participant: Participant) -> Binome | None:
     """The participant's newest open binôme (one of several for a mentor with two mentees: where that
     matters, use active_binomes_of and the binôme chosen)."""

@@ -96,7 +96,7 @@ def pause(*, session: Session, binome: Binome, reason: str, resume_on: date | No
     binome.status, binome.paused_on, binome.resume_on, binome.pause_reason = \
         BinomeStatus.PAUSED, today, resume_on, reason
     session.add(binome)
-    skipped, cancelled = _stop_checkins(session, binome, now)
+    skipped, cancelled = stop_checkins(session, binome, now)
     cancelled += outbox.cancel(session=session, key_prefix=f"nudge:{binome.id}:", now=now, reason="binome_paused")
     cleared = 0
     for alert in session.exec(select(Alert).where(Alert.binome_id == binome.id,
@@ -141,18 +141,19 @@ def due_to_resume(*, session: Session, now: datetime) -> list[Binome]:
     return [binome for binome, programme in rows if binome.resume_on <= local_day(now, programme.timezone)]
 
 
-def _stop_checkins(session: Session, binome: Binome, now: datetime) -> tuple[int, int]:
-    """Skip the binôme's check-ins written ahead or sent and unanswered; cancel their messages and the
-    recent missed check-ins' nudges. Returns (check-ins skipped, messages cancelled)."""
+def stop_checkins(session: Session, binome: Binome, now: datetime, *, reason: str = "paused") -> tuple[int, int]:
+    """Skip the binôme's check-ins written ahead or sent and unanswered (with `reason`: "paused", "closed");
+    cancel their messages and the recent missed check-ins' nudges. Returns (check-ins skipped, messages
+    cancelled). Also used by storage.closures."""
+    dropped_as = f"binome_{reason}"
     pending = session.exec(select(CheckIn).where(
         CheckIn.binome_id == binome.id,
         (CheckIn.status == CheckInStatus.SCHEDULED)
         | ((CheckIn.status == CheckInStatus.OPEN) & col(CheckIn.answered_at).is_(None)))).all()
     cancelled = 0
     for checkin in pending:
-        rhythm.skip(session=session, checkin=checkin, reason="paused", now=now)
-        cancelled += outbox.cancel(session=session, key_prefix=f"checkin:{checkin.id}:", now=now,
-                                   reason="binome_paused")
+        rhythm.skip(session=session, checkin=checkin, reason=reason, now=now)
+        cancelled += outbox.cancel(session=session, key_prefix=f"checkin:{checkin.id}:", now=now, reason=dropped_as)
     missed = session.exec(select(CheckIn.id).where(CheckIn.binome_id == binome.id,
                                                    CheckIn.status == CheckInStatus.MISSED,
                                                    CheckIn.missed_at >= now - NUDGE_LOOKBACK)).all()
@@ -161,7 +162,7 @@ def _stop_checkins(session: Session, binome: Binome, now: datetime) -> tuple[int
         for message in session.exec(select(OutboundMessage).where(
                 col(OutboundMessage.idempotency_key).in_(keys), col(OutboundMessage.sent_at).is_(None),
                 col(OutboundMessage.dropped_at).is_(None))).all():
-            outbox.drop(message, now, "binome_paused")
+            outbox.drop(message, now, dropped_as)
             session.add(message)
             cancelled += 1
     return len(pending), cancelled

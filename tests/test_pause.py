@@ -44,7 +44,7 @@ async def test_paused_from_the_summary_nothing_runs_but_help_then_it_resumes_on_
     ids, users = seed(harness, session, clock, started_days_ago=20)
     marc, amina, claire = users["mentor"], users["mentee"], users["claire"]
     shown = await _summary(harness, claire)
-    assert shown.button_texts == ["⏸ Pause"]
+    assert shown.button_texts == ["⏸ Pause", "🏁 Close the binôme", "📝 Closing-interview guide"]
     with session() as s:
         assert s.exec(select(CheckIn).where(CheckIn.status == CheckInStatus.SCHEDULED)).all()  # written ahead
     await tap(claire, shown, "⏸ Pause")
@@ -56,7 +56,7 @@ async def test_paused_from_the_summary_nothing_runs_but_help_then_it_resumes_on_
                                   "← Back"]
     await tap(claire, shown, "In 2 weeks")
     assert "⏸ Paused since Sep 7 (holidays), until Sep 21." in shown.text.splitlines()
-    assert shown.button_texts == ["▶️ Resume"]
+    assert shown.button_texts == ["▶️ Resume", "🏁 Close the binôme", "📝 Closing-interview guide"]
     marc_start, amina_start = len(marc.messages), len(amina.messages)
     await harness.tick()
     assert _texts_since(marc, marc_start) == [
@@ -144,7 +144,7 @@ async def test_in_french_paused_with_no_date_and_resumed_by_the_coordinator(harn
     clock.advance(days=3)
     marc_start = len(marc.messages)
     await tap(claire, shown, "▶️ Reprendre")
-    assert shown.button_texts == ["⏸ Mettre en pause"]
+    assert shown.button_texts[0] == "⏸ Mettre en pause"
     assert not any("En pause" in line for line in shown.text.splitlines())
     await harness.tick()
     assert _texts_since(marc, marc_start)[0] == ("Bonjour Marc, votre binôme avec Amina reprend : les points "
