@@ -1,5 +1,6 @@
-"""`binome binome pause|resume`: a coordinator's pause of one binôme, from the command line (the rules are
-in storage.pauses; the pair is told by the running bot, through the outbox). Texts in DEFAULT_LANGUAGE."""
+"""`binome binome pause|resume|extend`: a coordinator's pause or extension of one binôme, from the command
+line (the rules are in storage.pauses and storage.ending; the pair is told by the running bot, through the
+outbox). Texts in DEFAULT_LANGUAGE."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ from sqlmodel import select
 from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.settings import Settings
-from storage import db
+from storage import db, ending
 from storage import pauses as rules
 from storage.models import Binome
 from storage.programmes import ProgrammeError, find_programme
@@ -26,11 +27,16 @@ REFUSALS = {
     rules.PauseRefusal.NOT_YOURS: N_("Binôme {label} is not in this programme."),
     rules.PauseRefusal.BAD_REASON: N_("Unknown reason."),
 }
+EXTEND_REFUSALS = {
+    ending.EndingRefusal.NOT_ACTIVE: N_("Binôme {label} is neither active nor paused: it cannot be extended."),
+    ending.EndingRefusal.BAD_CHOICE: N_("An extension is 1, 2 or 3 months."),
+}
 
 
 def add_parser(commands) -> None:
-    """Wired from bot.cli: `binome binome pause PAIR --reason R [--until YYYY-MM-DD]`, `binome binome resume PAIR`."""
-    actions = commands.add_parser("binome", help="pause or resume a binôme").add_subparsers(metavar="ACTION")
+    """Wired from bot.cli: `binome binome pause PAIR --reason R [--until YYYY-MM-DD]`, `binome binome resume PAIR`,
+    `binome binome extend PAIR --months 1|2|3`."""
+    actions = commands.add_parser("binome", help="pause, resume or extend a binôme").add_subparsers(metavar="ACTION")
     pause = actions.add_parser("pause", help="pause a binôme (docs/closure.md)")
     pause.add_argument("pair", help="the pair's code, as in the imported file")
     pause.add_argument("--reason", required=True, choices=rules.REASONS)
@@ -41,6 +47,11 @@ def add_parser(commands) -> None:
     resume.add_argument("pair", help="the pair's code, as in the imported file")
     resume.add_argument("--program", "--programme", dest="programme")
     resume.set_defaults(handler=_resume)
+    extend = actions.add_parser("extend", help="move a binôme's planned end (docs/closure.md)")
+    extend.add_argument("pair", help="the pair's code, as in the imported file")
+    extend.add_argument("--months", required=True, type=int, choices=ending.MONTHS)
+    extend.add_argument("--program", "--programme", dest="programme")
+    extend.set_defaults(handler=_extend)
 
 
 def _pause(args, settings: Settings, tr: Translator) -> int:
@@ -51,22 +62,47 @@ def _resume(args, settings: Settings, tr: Translator) -> int:
     return _act(args, settings, tr, pause=False)
 
 
+def _extend(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        try:
+            until = ending.extend(session=session, binome=binome, months=args.months, by=None, now=SystemClock().now())
+        except ending.EndingRefused as refused:
+            print(tr(EXTEND_REFUSALS.get(refused.refusal, REFUSALS[rules.PauseRefusal.NOT_YOURS])).format(
+                label=binome.label), file=sys.stderr)
+            return 2
+        print(tr("Binôme {label} now ends on {date}; mentor and mentee will be told.").format(
+            label=binome.label, date=tr.date(until)))
+    return 0
+
+
+def _find(session, args: argparse.Namespace, tr: Translator) -> Binome | None:
+    """The binôme PAIR of --program (or of the only programme); says why on stderr when there is none."""
+    try:
+        programme = find_programme(session=session, name=args.programme)
+    except ProgrammeError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+    label = args.pair.strip()
+    binome = session.exec(select(Binome).where(Binome.programme_id == programme.id, Binome.label == label)).first()
+    if binome is None:
+        print(tr("No binôme {label} in «{name}».").format(label=label, name=programme.name), file=sys.stderr)
+    return binome
+
+
 def _act(args: argparse.Namespace, settings: Settings, tr: Translator, *, pause: bool) -> int:
     engine = db.make_engine(settings.effective_database_url)
     db.ensure_up_to_date(engine)
     now = SystemClock().now()
     with db.session_scope(engine) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
-        label = args.pair.strip()
-        binome = session.exec(select(Binome).where(Binome.programme_id == programme.id,
-                                                   Binome.label == label)).first()
+        binome = _find(session, args, tr)
         if binome is None:
-            print(tr("No binôme {label} in «{name}».").format(label=label, name=programme.name), file=sys.stderr)
             return 2
+        label = binome.label
         try:
             if pause:
                 rules.pause(session=session, binome=binome, reason=args.reason, resume_on=args.until, by=None, now=now)
