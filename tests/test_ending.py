@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from storage import ending
+from storage import ending, pauses
 from storage.models import (Alert, AlertStatus, AuditLog, Binome, BinomeStatus, EndingAnswer, OutboundMessage,
                             Participant, ParticipantStatus, Programme, Role)
 from tests.factories import link, make_pair, make_participant, make_programme
@@ -209,7 +209,8 @@ async def test_in_french_a_private_word_never_reaches_the_coordinator(harness, s
                                       "maintenant prévue le 22 octobre 2026. /help est là si besoin.")
     with session() as s:
         assert s.get(Binome, ids["binome"]).planned_end_on == date(2026, 10, 22)
-        assert all("SECRET" not in (m.params.get("word") or "") for m in s.exec(select(OutboundMessage)).all())
+        notices = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "ending_answered")).all()
+        assert sorted(m.params["what"] for m in notices) == ["answer", "answer"]  # the private word: no notice
 
 
 async def test_forged_foreign_and_paused_presses_change_nothing(harness, session, clock):
@@ -249,6 +250,25 @@ async def test_forged_foreign_and_paused_presses_change_nothing(harness, session
     with session() as s:
         assert s.get(Binome, ids["binome"]).planned_end_on == date(2026, 12, 22)
         assert s.get(EndingAnswer, mine).answer is None
+
+
+async def test_a_paused_or_closed_binome_is_not_asked(harness, session, clock):
+    paused_ids, paused = _near_the_end(harness, session, clock)
+    closed_ids, closed = seed(harness, session, clock, name="Autre programme", label="B02", mentor="Paul",
+                              mentee="Sara", coordinator="Zoé")
+    with session() as s:
+        s.get(Binome, closed_ids["binome"]).planned_end_on = END
+        s.get(Binome, closed_ids["binome"]).status = BinomeStatus.CLOSED
+        pauses.pause(session=s, binome=s.get(Binome, paused_ids["binome"]), reason="holidays", resume_on=None,
+                     by=None, now=clock.now())
+    clock.set(SEP_8)
+    for _ in range(4):
+        await harness.tick()
+        clock.advance(hours=6)
+    for users in (paused, closed):
+        assert not _questions(users["mentor"]) and not _questions(users["mentee"])
+    with session() as s:
+        assert not s.exec(select(EndingAnswer)).all()
 
 
 def test_the_cli_extends_a_pair(engine, session, database_url, monkeypatch, capsys):
