@@ -1,6 +1,6 @@
-"""`binome binome pause|resume|close`: a coordinator's pause or closure of one binôme, from the command line
-(the rules are in storage.pauses and storage.closures; the pair is told by the running bot, through the
-outbox). Texts in DEFAULT_LANGUAGE."""
+"""`binome binome pause|resume|extend|close`: a coordinator's pause, extension or closure of one binôme, from
+the command line (the rules are in storage.pauses, storage.ending and storage.closures; the pair is told by
+the running bot, through the outbox). Texts in DEFAULT_LANGUAGE."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.settings import Settings
 from bot.outcomes import OUTCOME_LABELS
-from storage import closures, db
+from storage import closures, db, ending
 from storage import pauses as rules
 from storage.models import Binome
 from storage.options import KNOWN_OUTCOMES
@@ -30,11 +30,17 @@ REFUSALS = {
     rules.PauseRefusal.NOT_YOURS: N_("Binôme {label} is not in this programme."),
     rules.PauseRefusal.BAD_REASON: N_("Unknown reason."),
 }
+EXTEND_REFUSALS = {
+    ending.EndingRefusal.NOT_ACTIVE: N_("Binôme {label} is neither active nor paused: it cannot be extended."),
+    ending.EndingRefusal.BAD_CHOICE: N_("An extension is 1, 2 or 3 months."),
+}
 
 
 def add_parser(commands) -> None:
-    """Wired from bot.cli: `binome binome pause PAIR --reason R [--until YYYY-MM-DD]`, `binome binome resume PAIR`."""
-    actions = commands.add_parser("binome", help="pause, resume or close a binôme").add_subparsers(metavar="ACTION")
+    """Wired from bot.cli: `binome binome pause PAIR --reason R [--until YYYY-MM-DD]`, `binome binome resume PAIR`,
+    `binome binome extend PAIR --months 1|2|3`, `binome binome close PAIR --outcome O [--on YYYY-MM-DD]`."""
+    actions = commands.add_parser("binome", help="pause, resume, extend or close a binôme").add_subparsers(
+        metavar="ACTION")
     pause = actions.add_parser("pause", help="pause a binôme (docs/closure.md)")
     pause.add_argument("pair", help="the pair's code, as in the imported file")
     pause.add_argument("--reason", required=True, choices=rules.REASONS)
@@ -45,6 +51,11 @@ def add_parser(commands) -> None:
     resume.add_argument("pair", help="the pair's code, as in the imported file")
     resume.add_argument("--program", "--programme", dest="programme")
     resume.set_defaults(handler=_resume)
+    extend = actions.add_parser("extend", help="move a binôme's planned end (docs/closure.md)")
+    extend.add_argument("pair", help="the pair's code, as in the imported file")
+    extend.add_argument("--months", required=True, type=int, choices=ending.MONTHS)
+    extend.add_argument("--program", "--programme", dest="programme")
+    extend.set_defaults(handler=_extend)
     close = actions.add_parser("close", help="close a binôme with its outcome (docs/closure.md)")
     close.add_argument("pair", help="the pair's code, as in the imported file")
     close.add_argument("--outcome", required=True, choices=sorted(KNOWN_OUTCOMES),
@@ -62,8 +73,26 @@ def _resume(args, settings: Settings, tr: Translator) -> int:
     return _act(args, settings, tr, pause=False)
 
 
+def _extend(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        try:
+            until = ending.extend(session=session, binome=binome, months=args.months, by=None, now=SystemClock().now())
+        except ending.EndingRefused as refused:
+            print(tr(EXTEND_REFUSALS.get(refused.refusal, REFUSALS[rules.PauseRefusal.NOT_YOURS])).format(
+                label=binome.label), file=sys.stderr)
+            return 2
+        print(tr("Binôme {label} now ends on {date}; mentor and mentee will be told.").format(
+            label=binome.label, date=tr.date(until)))
+    return 0
+
+
 def _find(session, args: argparse.Namespace, tr: Translator) -> Binome | None:
-    """The binôme named on the command line, or None after saying why."""
+    """The binôme PAIR of --program (or of the only programme); says why on stderr when there is none."""
     try:
         programme = find_programme(session=session, name=args.programme)
     except ProgrammeError as exc:

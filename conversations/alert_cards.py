@@ -13,11 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import sender
 from bot.i18n import N_, Translator
-from bot.vocabulary import term
-from conversations.formats import DAY
 from bot.outcomes import kind_name, outcome_name
+from bot.vocabulary import term
+from conversations.ending_texts import answers_line
+from conversations.formats import DAY
 from storage import alerts as rules
-from storage import signals
+from storage import ending, signals
 from storage.binome_facts import binome_facts, shared_words, week_facts
 from storage.models import Alert, AlertStatus, Binome, CheckIn, Participant, Programme, Role
 from storage.options import outcomes_for
@@ -46,6 +47,7 @@ OUTCOME_NAMES = {
     "pair_closed": N_("🏁 Pair closed"),
     "other": N_("Other"),
 }
+EXTEND_LABELS = {1: N_("Extend 1 month"), 2: N_("2 months"), 3: N_("3 months")}
 PAUSE_REASONS = {  # storage.pauses.REASONS
     "holidays": N_("holidays"),
     "illness": N_("illness"),
@@ -62,13 +64,21 @@ def _d(tr: Translator, iso: str | None) -> str:
     return tr.date(date.fromisoformat(iso), tr(DAY)) if iso else "-"
 
 
-def keyboard(tr: Translator, alert: Alert) -> InlineKeyboardMarkup | None:
+def keyboard(tr: Translator, alert: Alert, session: Session | None = None) -> InlineKeyboardMarkup | None:
+    """The alert's buttons. "End near" (with `session`): Extend 1, 2, 3 months (while the card is about
+    the binôme's current planned end), 🏁 Close (conversations.closure's `bc:` entry) and the snooze."""
     if alert.status not in rules.LIVE:
         return InlineKeyboardMarkup([[button(tr("📋 Show the binôme"), alert.id, "show")]])
     rows = []
     if alert.status != AlertStatus.ACKNOWLEDGED:
         rows.append([button(tr("🙋 I'm on it"), alert.id, "ack")])
-    rows.append([button(tr("✅ Resolved"), alert.id, "res"), button(tr("💤 Snooze a week"), alert.id, "snz")])
+    if alert.signal == signals.CLOSURE_DUE and session is not None:
+        if ending.still_about_current_end(session=session, alert=alert):
+            rows.append([button(tr(EXTEND_LABELS[n]), alert.id, "ext", str(n)) for n in ending.MONTHS])
+        rows.append([InlineKeyboardButton(tr("🏁 Close"), callback_data=f"bc:{alert.binome_id}:close"),
+                     button(tr("💤 Remind me in a week"), alert.id, "snz")])
+    else:
+        rows.append([button(tr("✅ Resolved"), alert.id, "res"), button(tr("💤 Snooze a week"), alert.id, "snz")])
     if alert.signal == signals.SUPPORT_STOP:  # "I want to stop" leads to the closure, never on its own
         rows.append([InlineKeyboardButton(tr("🏁 Close the binôme"), callback_data=f"bc:{alert.binome_id}:close")])
     rows.append([button(tr("📋 Show the binôme"), alert.id, "show")])
@@ -150,6 +160,11 @@ def describe(tr: Translator, session: Session, alert: Alert) -> str:
         else:
             text = tr("The planned end, {date}, has passed and no closure is prepared.").format(
                 date=_d(tr, facts["planned_end"]))
+        binome = session.get(Binome, alert.binome_id)
+        if binome.planned_end_on.isoformat() != facts["planned_end"]:
+            text += "\n" + tr("⏳ Extended: the planned end is now {date}.").format(
+                date=tr.date(binome.planned_end_on, tr(DAY)))
+        text += "\n" + answers_line(tr, session, binome)
     else:
         text = tr(SIGNAL_NAMES.get(s, s))
     if facts.get("next_planned"):
@@ -245,7 +260,8 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
 @sender.renderer("alert")
 def render_alert(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     alert = session.get(Alert, params["alert_id"])
-    return sender.Rendered(card(tr, session, alert, params.get("which", "new"), params.get("at")), keyboard(tr, alert))
+    return sender.Rendered(card(tr, session, alert, params.get("which", "new"), params.get("at")),
+                           keyboard(tr, alert, session))
 
 
 @sender.renderer("checkin_missed_nudge")

@@ -17,11 +17,12 @@ from conversations import buttons, closure, pauses, support
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, button, card, keyboard, summary
 from conversations.binome_card import summary_keyboard
 from storage import alerts as rules
+from storage import ending
 from storage.models import AlertStatus, Binome, Participant, Role
 
 PATTERN = buttons.pattern("a")
 VALUES = {"show": None, "open": None, "back": None, "res": None, "ack": None, "snz": None,  # verb: its value
-          "out": "[a-z_]+"}
+          "out": "[a-z_]+", "ext": "[123]"}
 LIST_LIMIT = 30
 
 
@@ -40,7 +41,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if press is None or participant is None or participant.role != Role.COORDINATOR:
         await buttons.refuse(update, context)
         return
-    alert_id, verb, value = press.ref, press.verb, press.value
+    alert_id, verb, value, toast = press.ref, press.verb, press.value, None
     try:
         with context.services.session() as session:
             me = session.get(Participant, participant.id)
@@ -50,7 +51,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 reply, markup, edit = summary(tr, session, binome), summary_keyboard(tr, binome), False
             elif verb in ("open", "back"):
                 alert = rules.coordinator_alert(session, alert_id, me)
-                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert), verb == "back"
+                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert, session), verb == "back"
             elif verb == "res":
                 alert = rules.coordinator_alert(session, alert_id, me)
                 if alert.status not in rules.LIVE:
@@ -59,20 +60,30 @@ async def on_button(update: Update, context: BotContext) -> None:
                     _outcomes(tr, alert_id), True
             elif verb == "ack":
                 alert = rules.acknowledge(session=session, alert_id=alert_id, coordinator=me, now=now)
-                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert), True
+                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert, session), True
             elif verb == "snz":
                 alert = rules.snooze(session=session, alert_id=alert_id, coordinator=me, now=now)
-                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert), True
+                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert, session), True
+            elif verb == "ext":  # "end near": extend by 1, 2 or 3 months (storage.ending)
+                alert = rules.coordinator_alert(session, alert_id, me)
+                if not ending.still_about_current_end(session=session, alert=alert):
+                    raise rules.AlertRefused(rules.AlertRefusal.GONE)
+                ending.extend(session=session, binome=session.get(Binome, alert.binome_id), months=int(value),
+                              by=me, now=now)
+                session.flush()
+                toast = tr.ngettext("Extended by {n} month; both have been told.",
+                                    "Extended by {n} months; both have been told.", int(value)).format(n=int(value))
+                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert, session), True
             elif verb == "out":
                 alert = rules.resolve(session=session, alert_id=alert_id, coordinator=me, outcome=value or "",
                                       now=now)
-                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert), True
+                reply, markup, edit = card(tr, session, alert), keyboard(tr, alert, session), True
             else:
                 raise rules.AlertRefused(rules.AlertRefusal.GONE)
-    except (rules.AlertRefused, ValueError):
+    except (rules.AlertRefused, ending.EndingRefused, ValueError):
         await query.answer(_("This button is no longer valid."))
         return
-    await query.answer()
+    await query.answer(toast)
     if edit:
         await replies.edit(query, reply, markup)
     else:

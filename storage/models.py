@@ -118,6 +118,7 @@ class Binome(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("programme_id", "label", name="uq_binome_label"),
         Index("ix_binome_signals_due", "status", "signals_due_at"),
+        Index("ix_binome_programme_status_end", "programme_id", "status", "planned_end_on"),  # storage.ending
         Index("ix_binome_signals_dirty", "id", sqlite_where=text("signals_dirty"),
               postgresql_where=text("signals_dirty")),
     )
