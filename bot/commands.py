@@ -18,12 +18,13 @@ PLAN = ("plan", N_("Our action plan"))
 PROGRESS = ("progress", N_("My progress and check-ins"))
 AWAY = ("away", N_("I'm away: pause my check-ins"))
 ALERTS = ("alerts", N_("Open alerts about binômes"))
+EVALUATIONS = ("evaluations", N_("Evaluations after closure (anonymous)"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
     Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
     Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
-    Role.COORDINATOR: (ALERTS, PROGRAMME, ABSENCE, HELP, LANGUAGE, STOP, START),
+    Role.COORDINATOR: (ALERTS, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START),
 }
 
 

@@ -24,6 +24,7 @@ from bot import sender
 from bot.services import Services
 from storage.scheduled import alerts as scheduled_alerts
 from storage.scheduled import checkins as scheduled_checkins
+from storage.scheduled import evaluations as scheduled_evaluations
 from storage.models import OutboundMessage
 from storage.scheduled import meetings as scheduled_meetings
 from storage.scheduled import pauses as scheduled_pauses
@@ -42,6 +43,7 @@ STEPS: list[tuple[str, Callable[..., None]]] = [
     ("meetings", scheduled_meetings.queue_due_work),
     ("check-ins", scheduled_checkins.queue_due_work),
     ("warning signs", scheduled_alerts.queue_due_work),
+    ("evaluations", scheduled_evaluations.queue_due_work),  # reminders and expiry after a closure
 ]
 
 
