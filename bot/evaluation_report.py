@@ -63,7 +63,7 @@ def role_lines(tr: Translator, programme: Programme, role: Role, found: Aggregat
         stats = found.questions.get(code)
         if stats is None:
             continue
-        line = f"• {label(tr, programme, role, code)}: {mean(tr, stats)}"
+        line = tr("• {question}: {mean}").format(question=label(tr, programme, role, code), mean=mean(tr, stats))
         lines.append(line + (f"   [{distribution(stats)}]" if detailed else ""))
     if found.words:
         shown = found.words if words_limit is None else found.words[:words_limit]

@@ -176,7 +176,7 @@ async def on_word(update: Update, context: BotContext, ref_id: int | None, text:
     except rules.EvaluationRefused as refused:
         if refused.refusal == rules.Refusal.EMPTY:
             await awaited.nothing_readable(update, context)
-        elif refused.refusal == rules.Refusal.STALE:
+        elif refused.refusal in (rules.Refusal.STALE, rules.Refusal.NOT_YET):
             await message.reply_text(context._(USE_THE_BUTTONS))
         else:
             await message.reply_text(_refusal(context, refused))

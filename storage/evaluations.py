@@ -45,7 +45,8 @@ class Refusal(StrEnum):
     NOT_YOURS = "not_yours"  # no such evaluation, someone else's, or already anonymous
     DONE = "done"  # finished: already answered
     EXPIRED = "expired"  # closed unanswered after EXPIRE_AFTER
-    STALE = "stale"  # not the step this button or text was made for (a doubled or old press)
+    STALE = "stale"  # that step is behind: already answered (a doubled or old press)
+    NOT_YET = "not_yet"  # that step is not reached yet, or not one of this role's (a forged press)
     BAD_SCORE = "bad_score"
     EMPTY = "empty"  # a word with nothing readable in it
 
@@ -149,7 +150,7 @@ def answer(*, session: Session, evaluation_id: int, participant: Participant, qu
     already answered or not yet asked, a score outside 1..5) raises EvaluationRefused and changes nothing."""
     evaluation = _own_open(session, evaluation_id, participant)
     if question != next_question(evaluation):
-        raise EvaluationRefused(Refusal.STALE)
+        raise EvaluationRefused(Refusal.STALE if question in (evaluation.scores or {}) else Refusal.NOT_YET)
     if score not in SCORES:
         raise EvaluationRefused(Refusal.BAD_SCORE)
     evaluation.scores = {**(evaluation.scores or {}), question: score}  # a new dict: the JSON column sees it
@@ -166,8 +167,9 @@ def give_word(*, session: Session, evaluation_id: int, participant: Participant,
               now: datetime) -> Evaluation:
     """The optional word, typed at the word step; the share question comes next."""
     evaluation = _own_open(session, evaluation_id, participant)
-    if step(evaluation) != "word":
-        raise EvaluationRefused(Refusal.STALE)
+    at = step(evaluation)
+    if at != "word":
+        raise EvaluationRefused(Refusal.STALE if at == "share" else Refusal.NOT_YET)
     cleaned = _word(word)
     if not cleaned:
         raise EvaluationRefused(Refusal.EMPTY)
@@ -187,13 +189,15 @@ def finish(*, session: Session, evaluation_id: int, participant: Participant, no
     evaluation = _own_open(session, evaluation_id, participant)
     at = step(evaluation)
     if at not in ("word", "share"):
-        raise EvaluationRefused(Refusal.STALE)
+        raise EvaluationRefused(Refusal.NOT_YET)
     if word is not None:
         if at != "word":
             raise EvaluationRefused(Refusal.STALE)
         evaluation.word = _word(word) or None
-    elif (shared is None) != (at == "word"):
-        raise EvaluationRefused(Refusal.STALE)
+    elif shared is None and at == "share":
+        raise EvaluationRefused(Refusal.STALE)  # "nothing to add" pressed after a word was typed
+    elif shared is not None and at == "word":
+        raise EvaluationRefused(Refusal.NOT_YET)  # a share answer with no word typed
     evaluation.word_shared = bool(shared) and evaluation.word is not None
     evaluation.status, evaluation.finished_at = DONE, now
     _audit(session, evaluation, now, "evaluation.finished", f"participant:{participant.id}")
