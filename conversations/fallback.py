@@ -11,6 +11,7 @@ from bot.context import BotContext, find_person
 from bot.i18n import N_, Translator
 from conversations import buttons
 from conversations.checkins import typed_in_checkin
+from conversations.evaluation import typed_in_evaluation
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ async def anything_else(update: Update, context: BotContext) -> None:
         text = _(JOIN_HINT)
     elif message.text and message.text.startswith("/"):
         text = _("I do not know this command. /help lists what you can do.")
-    elif await typed_in_checkin(update, context):
+    elif await typed_in_checkin(update, context) or await typed_in_evaluation(update, context):
         return
     elif message.text:
         text = _("I cannot read free text yet: please use the buttons and the commands. /help lists them.")

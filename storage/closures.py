@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from storage import alerts, outbox
+from storage import alerts, evaluations, outbox
 from storage.audit import record
 from storage.models import (ActionStatus, Alert, AlertStatus, Binome, BinomeStatus, CheckIn, Meeting, MeetingSeries,
                             MeetingStatus, OutboundMessage, Participant, PlanAction, Programme, Role)
@@ -161,6 +161,7 @@ def close(*, session: Session, binome: Binome, outcome: str, closed_on: date, by
                            key=f"binome_closed:{binome.id}:{person.id}",
                            params={"binome_id": binome.id, "outcome": outcome, "kind": kinds[outcome],
                                    "held": done.held, "done": done.done})
+    evaluations.open_for(session=session, binome=binome, now=now)
     return Closed(binome, kinds[outcome], done, skipped, cancelled, dropped, resolved)
 
 
@@ -196,6 +197,8 @@ def _drop_pending(session: Session, binome: Binome, now: datetime) -> int:
             col(OutboundMessage.participant_id).in_([binome.mentor_id, binome.mentee_id]),
             col(OutboundMessage.sent_at).is_(None), col(OutboundMessage.dropped_at).is_(None))).all():
         params = message.params or {}
+        if outbox.KINDS.get(message.kind, outbox.Kind(timedelta(0))).after_closure:
+            continue  # an earlier closure's goodbye or evaluation
         if (params.get("binome_id") == binome.id or params.get("meeting_id") in meeting_ids
                 or params.get("checkin_id") in checkin_ids):
             outbox.drop(message, now, "binome_closed")

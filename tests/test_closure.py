@@ -111,7 +111,7 @@ async def test_a_positive_closure_from_binome_then_two_months_of_silence(harness
             "meetings_cancelled": 1, "messages_dropped": closed.details["messages_dropped"],
             "alerts_resolved": closed.details["alerts_resolved"]}
 
-    # Two months, a tick every 6 hours: nothing reaches the pair (the evaluation's own messages excepted).
+    # Two months, a tick every 6 hours: nothing reaches the pair but the evaluation and its one reminder.
     marc_start, amina_start = len(marc.messages), len(amina.messages)
     for _ in range(2 * 31 * 4):
         clock.advance(hours=6)
@@ -119,9 +119,10 @@ async def test_a_positive_closure_from_binome_then_two_months_of_silence(harness
     with session() as s:
         sent = s.exec(select(OutboundMessage.kind).where(
             OutboundMessage.participant_id.in_([ids["mentor"], ids["mentee"]]),
-            OutboundMessage.sent_at > datetime(2026, 9, 8, tzinfo=timezone.utc))).all()
-    assert sent == []
-    assert (len(marc.messages), len(amina.messages)) == (marc_start, amina_start)
+            OutboundMessage.kind != "binome_closed", OutboundMessage.sent_at.is_not(None))).all()
+    assert sorted(sent) == ["evaluation", "evaluation", "evaluation_reminder", "evaluation_reminder"]
+    for user, start in ((marc, marc_start), (amina, amina_start)):  # the evaluation, its one reminder: no more
+        assert len(user.messages) - start == 2
 
     amina.skip_to_end()
     await amina.send("/plan")
@@ -360,3 +361,23 @@ def test_the_dates_offered_are_never_after_today_nor_before_the_start():
     binome.planned_end_on = date(2027, 3, 3)
     assert [c for c, _ in closures.date_choices(today=date(2026, 9, 17), binome=binome)] == ["today", "yesterday",
                                                                                              "week"]
+
+
+async def test_the_end_near_card_leads_to_the_closure(harness, session, clock):
+    """Ten days before the planned end the coordinator's "end near" card offers 🏁 Close: the same flow."""
+    ids, users = seed(harness, session, clock, started_days_ago=30)
+    claire = users["claire"]
+    _life(session, ids, clock.now())
+    with session() as s:
+        s.get(Binome, ids["binome"]).planned_end_on = clock.now().date() + timedelta(days=10)
+    await harness.tick()
+    card = next(m for m in claire.messages if "End near" in m.text)
+    assert "🏁 Close" in card.button_texts
+    await tap(claire, card, "🏁 Close")
+    assert card.text.endswith("How did the binôme end?")
+    await tap(claire, card, "🟢 Training")
+    await tap(claire, card, "Today (7 Sep)")
+    await tap(claire, card, "🏁 Yes, close the binôme")
+    with session() as s:
+        assert (s.get(Binome, ids["binome"]).outcome, s.exec(select(Alert).where(
+            Alert.signal == "closure_due")).one().status) == ("training", AlertStatus.RESOLVED)
