@@ -117,6 +117,10 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
         await server.settle()
         out.show_new(who, user)
 
+    async def tap(user, message, text: str) -> None:
+        """Press a button and wait for the bot's answer to it (settle alone can come before a quick edit)."""
+        await user.callback_answer(await user.press(message, text=text), timeout=10)
+
     async def onboard(who: str, user, agree: str, language: str) -> None:
         await act(who, user, "taps the invitation link (/start …)", user.send(f"/start {token(who)}"))
         await act(who, user, f"presses «{agree}»", user.press(user.last_message, text=agree))
@@ -203,6 +207,24 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
     await deliver(clock, application, server, out, ("Claire Martin", claire))
     await act("Claire Martin", claire, "presses «Je m'en occupe»", claire.press(claire.last_message, text="Je m'en occupe"))
     await act("Claire Martin", claire, "presses «Voir le binôme»", claire.press(claire.last_message, text="Voir le binôme"))
+
+    out.section("Months later, Amina has found a training: Claire closes the binôme with its outcome")
+    clock.advance(days=1)
+    await act("Claire Martin", claire, "/binome B01", claire.send("/binome B01"))
+    card = claire.last_message
+    for label in ("Clôturer le binôme", "Formation", "Aujourd", "Oui, clôturer le binôme"):
+        await act("Claire Martin", claire, f"presses «{label}…»", tap(claire, card, label))
+    await deliver(clock, application, server, out, ("Amina Benali", amina), ("Marc Dubois", marc))
+
+    out.section("An hour later, the evaluation: Amina answers by buttons, anonymously")
+    clock.advance(hours=1)
+    await deliver(clock, application, server, out, ("Amina Benali", amina), ("Marc Dubois", marc))
+    evaluation = amina.last_message
+    for score in ("5", "5", "4", "4", "5", "5"):
+        await act("Amina Benali", amina, f"presses «{score}»", tap(amina, evaluation, score))
+    await act("Amina Benali", amina, "presses «Rien à ajouter»", tap(amina, evaluation, "Rien à ajouter"))
+    await act("Claire Martin", claire, "/evaluations", claire.send("/evaluations"))
+    await act("Amina Benali", amina, "/plan", amina.send("/plan"))
 
 
 async def _move_to(clock, application, server, *, weekday: int, at: time) -> None:

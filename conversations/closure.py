@@ -22,9 +22,12 @@ from bot.vocabulary import term
 from conversations import buttons
 from conversations.alert_cards import DAY, summary
 from conversations.binome_card import summary_keyboard
+from conversations.meeting_picker import days_keyboard
+from conversations.meeting_texts import CLOSING
 from bot.outcomes import KIND_MARKS, kind_name, outcome_name
 from storage import closures as rules
 from storage.closures import achieved
+from storage.meetings import start_draft
 from storage.models import Binome, BinomeStatus, Participant, Programme, Role
 from storage.options import KNOWN_OUTCOMES, outcomes_for
 from storage.pauses import programme_day
@@ -34,7 +37,7 @@ _ON = f"(?:{_OUTCOME})_(?:{'|'.join(rules.DATE_CHOICES)})"
 COORDINATOR_PATTERN, MENTOR_PATTERN = buttons.pattern("bc"), buttons.pattern("bm")
 COORDINATOR_VALUES = {"close": None, "out": f"(?:{_OUTCOME})", "on": _ON, "ok": _ON, "decline": None,
                       "guide": None, "back": None}
-MENTOR_VALUES = {"propose": None, "out": f"(?:{_OUTCOME})", "guide": None}
+MENTOR_VALUES = {"propose": None, "out": f"(?:{_OUTCOME})", "guide": None, "closing": None}
 DATE_LABELS = {"today": N_("Today"), "yesterday": N_("Yesterday"), "week": N_("A week ago"),
                "end": N_("On the planned end")}
 
@@ -118,6 +121,10 @@ async def on_coordinator_button(update: Update, context: BotContext) -> None:
                     "Close binôme {label} with the outcome «{outcome}» on {date}? Both will be told, what is planned "
                     "is cancelled, the plan is kept read-only, and each gets a short evaluation.").format(
                     label=binome.label, outcome=outcome_name(tr, outcome), date=tr.date(day, tr(DAY)))
+                interview = rules.closing_interview_ahead(session=session, binome=binome, now=now)
+                if interview is not None:
+                    text += "\n\n" + tr("⚠️ The closing interview planned on {date} will be cancelled: you may "
+                                         "prefer to close after it.").format(date=tr.date(interview.starts_at, tr(DAY)))
                 markup = InlineKeyboardMarkup([[_button("bc", tr("🏁 Yes, close the binôme"), binome.id, "ok",
                                                         press.value)],
                                                [_button("bc", tr("← Back"), binome.id, "out", outcome)]])
@@ -159,10 +166,18 @@ async def on_mentor_button(update: Update, context: BotContext) -> None:
                 raise rules.ClosureRefused(rules.ClosureRefusal.NOT_YOURS)
             if press.verb == "guide":
                 await query.answer()
-                await replies.reply(query.message, closing_guide(tr, session, binome, me))
+                markup = None if binome.status == BinomeStatus.CLOSED else InlineKeyboardMarkup(
+                    [[_button("bm", tr("📅 Plan the closing interview"), binome.id, "closing")]])
+                await replies.reply(query.message, closing_guide(tr, session, binome, me), markup)
                 return
             if binome.status == BinomeStatus.CLOSED:
                 raise rules.ClosureRefused(rules.ClosureRefusal.CLOSED)
+            if press.verb == "closing":  # a meeting like any other, marked as the closing interview
+                meeting = start_draft(session=session, binome=binome, proposer=me, now=now, purpose=CLOSING)
+                await query.answer()
+                await replies.reply(query.message, tr("The closing interview: when shall we meet? Choose a day:"),
+                                    days_keyboard(tr, meeting.id, now))
+                return
             mentee = session.get(Participant, binome.mentee_id)
             if press.verb == "propose":
                 text = tr("You would like to close your binôme with {name}. How does it end? Your coordinator will "
@@ -198,8 +213,8 @@ def closing_guide(tr: Translator, session: Session, binome: Binome, reader: Part
         tr("4. Staying in touch or not: say it plainly; both are fine."),
         tr("5. Thank each other. After the closure each of you gets a short evaluation (1 minute)."),
         "",
-        tr("To plan it, use /meeting as for any meeting, and tell your {mentee} beforehand that it will be the last "
-           "one: an end that is announced is easier to live.").format(mentee=term(tr, programme, Role.MENTEE)),
+        tr("Tell your {mentee} beforehand that it will be the last meeting: an end that is announced is easier to "
+           "live.").format(mentee=term(tr, programme, Role.MENTEE)),
     ])
 
 
@@ -216,10 +231,11 @@ def render_closed(tr: Translator, params: dict, recipient: Participant, session:
     held, done, kind = params["held"], params["done"], params["kind"]
     lines = [tr("Hello {name}, your binôme with {partner} has come to an end.").format(
         name=recipient.first_name, partner=partner.first_name)]
-    if held or done:
-        lines.append(" ".join([
-            tr.ngettext("Together you held {n} meeting.", "Together you held {n} meetings.", held).format(n=held),
-            tr.ngettext("{n} action of your plan is done.", "{n} actions of your plan are done.", done).format(n=done)]))
+    together = ([tr.ngettext("Together you held {n} meeting.", "Together you held {n} meetings.", held).format(n=held)]
+                if held else []) + ([tr.ngettext("{n} action of your plan is done.", "{n} actions of your plan are "
+                                                 "done.", done).format(n=done)] if done else [])
+    if together:
+        lines.append(" ".join(together))
     if kind == "positive" and recipient.id == binome.mentee_id:
         lines.append(tr("Congratulations on this step: {outcome}!").format(outcome=outcome_name(tr, params["outcome"])))
     elif kind == "positive":

@@ -40,6 +40,9 @@ def button(text: str, meeting_id: int, action: str, value: str | None = None) ->
     return InlineKeyboardButton(text, callback_data=f"m:{meeting_id}:{action}" + (f":{value}" if value else ""))
 
 
+CLOSING = "closing"  # Meeting.purpose of the closing interview (conversations.closure)
+
+
 def when(tr: Translator, meeting: Meeting) -> str:
     return tr("{day} at {time}").format(day=long_day(tr, meeting.starts_at), time=tr.time(meeting.starts_at))
 
@@ -69,7 +72,8 @@ def calendar_file(tr: Translator, meeting: Meeting, other: Participant, place: s
     """The meeting as an .ics file; the same UID with a higher SEQUENCE updates or removes it."""
     ics = meeting_ics(uid=f"binome-meeting-{meeting.id}@binome", starts_at=meeting.starts_at,
                       duration=timedelta(minutes=meeting.duration_minutes),
-                      summary=tr("Binôme: meeting with {name}").format(name=other.first_name), location=place,
+                      summary=(tr("Binôme: closing interview with {name}") if meeting.purpose == CLOSING
+                               else tr("Binôme: meeting with {name}")).format(name=other.first_name), location=place,
                       description=None, sequence=meeting.sequence, cancelled=cancelled,
                       now=datetime.fromisoformat(stamp))
     return tr("meeting.ics"), ics
@@ -80,8 +84,9 @@ def render_proposed(tr: Translator, params: dict, recipient: Participant, sessio
     meeting = _meeting(session, params)
     pair = rules.pair_of(session=session, meeting=meeting)
     proposer = pair.other(recipient.id)
-    text = tr("{name} proposes a meeting {when}, {place}.").format(
-        name=proposer.first_name, when=when(tr, meeting), place=place_text(tr, session, meeting))
+    text = (tr("{name} proposes the closing interview {when}, {place}: a last meeting to look back together on "
+               "the mentoring.") if meeting.purpose == CLOSING else tr("{name} proposes a meeting {when}, {place}.")
+            ).format(name=proposer.first_name, when=when(tr, meeting), place=place_text(tr, session, meeting))
     if meeting.series_id is not None:
         weeks = session.get(MeetingSeries, meeting.series_id).every_weeks
         text += " " + tr.ngettext("Then the same every week, until one of you stops it.",
@@ -105,8 +110,10 @@ def render_confirmed(tr: Translator, params: dict, recipient: Participant, sessi
     pair = rules.pair_of(session=session, meeting=meeting)
     other = pair.other(recipient.id)
     place = place_text(tr, session, meeting)
-    text = tr("📅 Confirmed: meeting with {name} {when}, {place}. Add it to your calendar with the file "
-              "below.").format(name=other.first_name, when=when(tr, meeting), place=place)
+    text = (tr("📅 Confirmed: closing interview with {name} {when}, {place}. Add it to your calendar with the file "
+               "below.") if meeting.purpose == CLOSING else
+            tr("📅 Confirmed: meeting with {name} {when}, {place}. Add it to your calendar with the file below.")
+            ).format(name=other.first_name, when=when(tr, meeting), place=place)
     return sender.Rendered(text, document=calendar_file(tr, meeting, other, place, params["stamp"]))
 
 

@@ -165,6 +165,14 @@ def close(*, session: Session, binome: Binome, outcome: str, closed_on: date, by
     return Closed(binome, kinds[outcome], done, skipped, cancelled, dropped, resolved)
 
 
+def closing_interview_ahead(*, session: Session, binome: Binome, now: datetime) -> Meeting | None:
+    """The closing interview planned and still to come, if any: a closure now would cancel it."""
+    return session.exec(select(Meeting).where(
+        Meeting.binome_id == binome.id, Meeting.purpose == "closing", Meeting.starts_at > now,
+        col(Meeting.status).in_([MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED]))
+        .order_by(col(Meeting.starts_at))).first()
+
+
 def _cancel_meetings(session: Session, binome: Binome, now: datetime) -> int:
     """Meetings still to come are cancelled (the goodbye says the binôme has ended), drafts dropped, the
     rhythm stopped."""

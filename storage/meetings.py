@@ -77,9 +77,11 @@ def member_meeting(session: Session, meeting_id: int, participant_id: int) -> tu
 
 
 def start_draft(*, session: Session, binome: Binome, proposer: Participant, now: datetime,
-                replaces: Meeting | None = None) -> Meeting:
+                replaces: Meeting | None = None, purpose: str | None = None) -> Meeting:
+    """A new meeting being planned by buttons; a move keeps the purpose of the meeting it replaces."""
     meeting = Meeting(binome_id=binome.id, proposed_by=proposer.id, created_at=now, status=MeetingStatus.DRAFT,
-                      replaces_id=replaces.id if replaces else None)
+                      replaces_id=replaces.id if replaces else None,
+                      purpose=replaces.purpose if replaces is not None else purpose)
     session.add(meeting)
     session.flush()
     return meeting

@@ -275,6 +275,7 @@ class Meeting(SQLModel, table=True):
     place_kind: PlaceKind = Field(default=PlaceKind.WORKPLACE, sa_type=String(16))
     place_detail: str | None = Field(default=None, max_length=300)
     awaiting_place_detail: bool = Field(default=False)  # the next text from the proposer is the link/address
+    purpose: str | None = Field(default=None, max_length=16)  # "closing": the closing interview (storage.closures)
     status: MeetingStatus = Field(default=MeetingStatus.DRAFT, sa_type=String(16), index=True)
     proposed_by: int = Field(foreign_key="participant.id")
     proposed_at: datetime | None = utc_column()

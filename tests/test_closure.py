@@ -190,6 +190,23 @@ async def test_the_mentor_proposes_and_the_coordinator_confirms_or_sets_it_aside
     guide = await marc.wait_for_message()
     assert guide.text.startswith("📝 The closing interview: a last meeting to look back together")
     assert "So far: 2 meetings held, 1 actions done." in guide.text
+    assert guide.button_texts == ["📅 Plan the closing interview"]
+    await tap(marc, guide, "📅 Plan the closing interview")
+    days = await marc.wait_for_message()
+    assert days.text == "The closing interview: when shall we meet? Choose a day:"
+    await tap(marc, days, days.button_texts[-1])  # the furthest day: still ahead at the closure
+    await tap(marc, days, "17:00")
+    await tap(marc, days, "Marc")
+    await tap(marc, days, "Send")
+    amina.skip_to_end()
+    await harness.tick()
+    assert (await amina.wait_for_message()).text.startswith("Marc proposes the closing interview ")
+    await tap(amina, amina.messages[-1], "✅ Accept")
+    await harness.tick()
+    assert any(m.text.startswith("📅 Confirmed: closing interview with Marc") for m in amina.messages)
+    with session() as s:
+        closing = s.exec(select(Meeting).where(Meeting.purpose == "closing")).one()
+        assert closing.status == MeetingStatus.CONFIRMED
     claire.skip_to_end()
     await harness.tick()
     proposal = next(m for m in claire.messages if m.text.startswith("🏁 Marc Dubois (mentor) proposes"))
@@ -222,6 +239,7 @@ async def test_the_mentor_proposes_and_the_coordinator_confirms_or_sets_it_aside
     assert proposal.text.endswith("End of term without a solution: on which date?")
     assert "🏁 Marc proposed on Sep 14 to close it: End of term without a solution." in proposal.text.splitlines()
     await tap(claire, proposal, "Today (14 Sep)")
+    assert "⚠️ The closing interview planned on Sep " in proposal.text  # it will be cancelled
     await tap(claire, proposal, "🏁 Yes, close the binôme")
     with session() as s:
         binome = s.get(Binome, ids["binome"])

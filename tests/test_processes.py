@@ -196,7 +196,10 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
                  "Ajoutée au plan d'actions", "👋 C'est l'heure du point d'étape, Amina",
                  "👋 Check-in time: how is the binôme with Amina going?", "🎉 Amina has done 1 action of the plan",
                  "🔴 Élevée · Demande d'aide · binôme B01", "🙋 Prise en charge par Claire",
-                 "Points d'étape — Amina : réponses 1 sur 1"):
+                 "Points d'étape — Amina : réponses 1 sur 1",
+                 "🏁 Clôturé le", "Bonjour Amina, votre binôme avec Marc est arrivé à son terme.",
+                 "Félicitations pour cette étape : Formation !", "Question 6 sur 6", "Merci, Amina ! 🌟",
+                 "Moins de 5 réponses pour l'instant", "🏁 Votre binôme avec Marc s'est terminé le"):
         assert seen in out
     assert "Traceback" not in err
 
