@@ -23,10 +23,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import delivery, inbound, scan, workers
+from bench import delivery, inbound, report, scan, workers
 from storage.db import make_engine
 
-SCENARIOS = ("inbound", "scan", "startup", "fanout", "workers")
+SCENARIOS = ("inbound", "scan", "startup", "fanout", "workers", "report")
 
 
 def machine() -> dict:
@@ -100,6 +100,13 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rows.append(("/plan answered mid-fan-out", _f(f["reply_during_fanout_ms"], " ms", 0), "not behind the fan-out", ""))
         rows.append(("absence warning queued mid-fan-out, to the mentor", _f(f["absence_warning_delay_s"], " s"),
                      "goal < 10 s", _f((f["absence_warning_delay_s"] or 0) / 10, "x", 2)))
+    for size, r in sorted(results.get("report", {}).items(), key=lambda kv: int(kv[0])):
+        n = f"{int(size):,}"
+        rows.append((f"report of a year, {n}: indicators, XLSX",
+                     f"{_f(r['indicators_seconds'], ' s', 2)}, {_f(r['xlsx_seconds'], ' s', 2)}",
+                     f"count(*) of its tables {_f(r['baseline_count_seconds'], ' s', 2)}; goal a few seconds",
+                     _f((r['indicators_seconds'] + r['xlsx_seconds']) / max(r['baseline_count_seconds'], 1e-6), 'x', 1)))
+        rows.append((f"  peak memory growth, {n}", _f(r["peak_rss_growth_mb"], " MB", 0), "not every row at once", ""))
     for w in results.get("workers", []):
         what = f"{w['workers']} workers on PostgreSQL, leader killed"
         if "skipped" in w:
@@ -155,6 +162,11 @@ async def run(args) -> dict:
     if "fanout" in only:
         step("fanout")
         results["fanout"] = await delivery.fanout(args.fanout, url)
+    if "report" in only:
+        results["report"] = {}
+        for size in sizes:
+            step(f"report at {size}")
+            results["report"][str(size)] = await report.run(size, url)
     if "workers" in only:
         results["workers"] = []
         url = args.workers_database_url or url

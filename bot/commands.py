@@ -19,13 +19,15 @@ PROGRESS = ("progress", N_("My progress and check-ins"))
 AWAY = ("away", N_("I'm away: pause my check-ins"))
 ALERTS = ("alerts", N_("Open alerts about binômes"))
 BINOME = ("binome", N_("A binôme at a glance: pause, close"))
+BINOMES = ("binomes", N_("The follow-up table of all binômes"))
+REPORT = ("report", N_("The programme's indicators, chart and spreadsheet"))
 EVALUATIONS = ("evaluations", N_("Evaluations after closure (anonymous)"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
     Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
     Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
-    Role.COORDINATOR: (ALERTS, BINOME, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START),
+    Role.COORDINATOR: (ALERTS, BINOMES, BINOME, REPORT, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START),
 }
 
 

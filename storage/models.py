@@ -93,6 +93,9 @@ class Participant(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=200)
     employer: str | None = Field(default=None, max_length=200)
+    # Optional, never required (the import's `gender` column): "f", "m", "x", or None when not given. Only
+    # counted in the programme's indicators (storage.indicators), and never shown under the anonymity floor.
+    gender: str | None = Field(default=None, max_length=1)
     # What makes a spreadsheet row "the same person" on a second import.
     import_key: str = Field(max_length=300)
     status: ParticipantStatus = Field(default=ParticipantStatus.INVITED, sa_type=String(16))

@@ -132,3 +132,14 @@ def require_postgres_url() -> str:
     if url is None:
         pytest.skip("no PostgreSQL here: set BINOME_TEST_POSTGRES_URL=postgresql://… to run this test")
     return url
+
+
+def require_libreoffice() -> str:
+    """LibreOffice's `soffice`, for the tests that convert the report's XLSX; skipped on a machine without
+    it, except in CI, where its absence is a failure (.ci/run installs it)."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have LibreOffice (see .ci/run: libreoffice-calc-nogui)")
+        pytest.skip("no LibreOffice here: apt-get install libreoffice-calc-nogui to run this test")
+    return found

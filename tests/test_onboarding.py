@@ -112,7 +112,7 @@ async def test_coordinator_is_onboarded_with_the_programme_figures(harness, sess
     assert "Vous coordonnez «MentorYou Bruxelles»" in intro.text
     assert "0 participants sur 2 ont rejoint" in intro.text
     menu = harness.server.commands(scope={"type": "chat", "chat_id": user.id})
-    assert [c["command"] for c in menu][:3] == ["alerts", "binome", "programme"]
+    assert [c["command"] for c in menu][:3] == ["alerts", "binomes", "binome"]
 
     await user.send("/programme")
     status = await user.wait_for_message()

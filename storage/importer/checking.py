@@ -21,7 +21,7 @@ from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.importer.reading import Table
 from storage.importer.values import (
     AMBIGUOUS, EMAIL_RE, FIELD_MAX, IMPORT_KEY_MAX, LANGUAGE_MAX, PHONE_RE, SCIENTIFIC_RE, clean, key_part, make_import_key,
-    parse_date, parse_language, parse_role, parse_timezone,
+    parse_date, parse_gender, parse_language, parse_role, parse_timezone,
 )
 from storage.models import Binome, Participant, Programme, Role
 from storage.spreadsheet import looks_like_formula
@@ -209,6 +209,13 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
     value = cell("employer")
     if value:
         optional["employer"] = sys.intern(value)
+    value = cell("gender")
+    if value:
+        gender = parse_gender(value)
+        if gender is None:
+            error(Problem.BAD_GENDER, value=value)
+        else:
+            optional["gender"] = gender
     start: date | None = None
     value = cell("start")
     if value:

@@ -41,6 +41,7 @@ class Problem(StrEnum):
     BAD_DATE = "bad_date"  # value
     BAD_TIMEZONE = "bad_timezone"  # value
     UNKNOWN_LANGUAGE = "unknown_language"  # value
+    BAD_GENDER = "bad_gender"  # value
     DUPLICATE_ROW = "duplicate_row"  # first_row
     TWO_MENTORS = "two_mentors"  # pair, rows
     TWO_MENTEES = "two_mentees"  # pair, rows

@@ -25,6 +25,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "phone": ("téléphone", "telephone", "tél", "tel", "portable", "mobile", "phone", "phone number"),
     "email": ("courriel", "e-mail", "email", "mail", "adresse e-mail", "adresse mail", "email address"),
     "employer": ("employeur", "entreprise", "société", "organisation", "employer", "company", "organization"),
+    "gender": ("genre", "sexe", "gender", "sex"),
     "timezone": ("fuseau horaire", "fuseau", "timezone", "time zone"),
     "start": ("début", "debut", "date de début", "date début", "start", "start date"),
 }

@@ -163,6 +163,20 @@ def parse_timezone(value: str) -> str | None:
     return name
 
 
+# The optional gender column: f, m or x (the letters, or the usual words in French and English).
+GENDER_NAMES = {
+    "f": ("f", "femme", "fille", "feminin", "female", "woman", "girl"),
+    "m": ("m", "h", "homme", "garcon", "masculin", "male", "man", "boy"),
+    "x": ("x", "autre", "non binaire", "nonbinaire", "other", "non binary", "nonbinary"),
+}
+_GENDER_LOOKUP = {alias: code for code, aliases in GENDER_NAMES.items() for alias in aliases}
+
+
+def parse_gender(value: str) -> str | None:
+    """"F", "Femme", "garçon", "x" → "f", "f", "m", "x"; None for anything else."""
+    return _GENDER_LOOKUP.get(" ".join(fold(value).replace("-", " ").split()))
+
+
 def parse_date(value: str) -> date | None:
     match = DMY_RE.match(value)
     try:

@@ -145,7 +145,7 @@ def _write_people(session: Session, programme: Programme, now: datetime, batch: 
                 programme_id=programme.id, role=r.role, first_name=r.first_name, last_name=r.last_name,
                 language=optional.get("language"),  # none given: the phone's, else the programme's
                 timezone=optional.get("timezone"), phone=optional.get("phone"),
-                email=optional.get("email"), employer=optional.get("employer"),
+                email=optional.get("email"), employer=optional.get("employer"), gender=optional.get("gender"),
                 import_key=r.key, status=ParticipantStatus.INVITED, created_at=now,
             )
             created.append(person)
