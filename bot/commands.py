@@ -20,12 +20,14 @@ AWAY = ("away", N_("I'm away: pause my check-ins"))
 ALERTS = ("alerts", N_("Open alerts about binômes"))
 BINOME = ("binome", N_("A binôme at a glance: pause, close"))
 EVALUATIONS = ("evaluations", N_("Evaluations after closure (anonymous)"))
+MYDATA = ("mydata", N_("What you keep about me, and a copy"))
+FORGET = ("forget", N_("Withdraw my consent, erase my data"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
-    Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
-    Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
-    Role.COORDINATOR: (ALERTS, BINOME, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START),
+    Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START, MYDATA, FORGET),
+    Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START, MYDATA, FORGET),
+    Role.COORDINATOR: (ALERTS, BINOME, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START, MYDATA),
 }
 
 

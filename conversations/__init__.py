@@ -6,14 +6,14 @@ from telegram import Update
 
 import conversations.notices  # noqa: F401  (registers the coordinators' notices)
 from conversations import account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, gatekeeper
-from conversations import meetings, onboarding, plan, which_binome
+from conversations import meetings, onboarding, plan, privacy, which_binome
 
 
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, gatekeeper.load_person), group=-1)
     # One group: the first handler that matches wins, so the fallbacks come last.
     for handler in (onboarding.HANDLERS + account.HANDLERS + meetings.HANDLERS + plan.HANDLERS + checkins.HANDLERS
-                    + alerts.HANDLERS + ending.HANDLERS + binomes.HANDLERS + evaluation.HANDLERS
+                    + alerts.HANDLERS + ending.HANDLERS + binomes.HANDLERS + evaluation.HANDLERS + privacy.HANDLERS
                     + which_binome.HANDLERS + awaited.HANDLERS + fallback.HANDLERS):
         application.add_handler(handler, group=0)
     application.add_handler(TypeHandler(Update, gatekeeper.mark_processed), group=99)
