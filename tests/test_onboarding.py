@@ -64,7 +64,7 @@ async def test_mentee_is_onboarded_in_french(harness, session, clock):
         assert "consent.given" in actions and "participant.language" in actions
     menu = harness.server.commands(scope={"type": "chat", "chat_id": amina.id})
     assert [c["command"] for c in menu] == ["plan", "meeting", "progress", "absent", "away", "help", "language",
-                                             "stop", "start"]
+                                             "stop", "start", "mydata", "forget"]
     assert {c["command"]: c["description"] for c in menu}["help"] == "Ce que je peux faire pour vous"
 
 
@@ -112,7 +112,7 @@ async def test_coordinator_is_onboarded_with_the_programme_figures(harness, sess
     assert "Vous coordonnez «MentorYou Bruxelles»" in intro.text
     assert "0 participants sur 2 ont rejoint" in intro.text
     menu = harness.server.commands(scope={"type": "chat", "chat_id": user.id})
-    assert [c["command"] for c in menu][:2] == ["alerts", "programme"]
+    assert [c["command"] for c in menu][:3] == ["alerts", "binome", "programme"]
 
     await user.send("/programme")
     status = await user.wait_for_message()
