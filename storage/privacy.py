@@ -185,8 +185,15 @@ def forget(*, session: Session, participant: Participant, now: datetime, actor: 
     role = Role(participant.role)
     for binome in live_binomes(session=session, participant=participant):
         today = closures.programme_day(session=session, binome=binome, now=now)
-        closures.close(session=session, binome=binome, outcome=closures.WITHDRAWAL[role], closed_on=today, by=None,
-                       now=now, actor=actor)
+        if binome.started_on > today:  # imported to start later: it ends before it began, on its first day
+            binome.status, binome.outcome = BinomeStatus.CLOSED, closures.WITHDRAWAL[role]
+            binome.closed_on, binome.closed_at = binome.started_on, now
+            session.add(binome)
+            record(session=session, at=now, programme_id=binome.programme_id, actor=actor, action="binome.closed",
+                   subject=f"binome:{binome.id}", details={"outcome": binome.outcome, "before_start": True})
+        else:
+            closures.close(session=session, binome=binome, outcome=closures.WITHDRAWAL[role], closed_on=today,
+                           by=None, now=now, actor=actor)
         closed.append(binome)
     if reason == "consent_withdrawn":
         record(session=session, at=now, programme_id=participant.programme_id, actor=actor,

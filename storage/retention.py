@@ -58,9 +58,9 @@ def _members(programme_id: int):
 
 
 def due_ids(*, session: Session, programme: Programme, now: datetime, ahead: timedelta = timedelta(0),
-            noticed_before: datetime | None = None, limit: int | None = None) -> list[int]:
+            noticed_before: datetime | None = None, unnoticed: bool = False, limit: int | None = None) -> list[int]:
     """The people of the programme whose time is over by `now + ahead` and not yet erased; with
-    `noticed_before`, only those counted in a notice before it."""
+    `noticed_before`, only those counted in a notice before it; with `unnoticed`, only those not counted yet."""
     options = retention_options(programme)
     day = programme_today(programme, now + ahead)
     members = _members(programme.id)
@@ -80,6 +80,8 @@ def due_ids(*, session: Session, programme: Programme, now: datetime, ahead: tim
                                           Participant.role != Role.COORDINATOR, col(Participant.erased_at).is_(None))
              .where(col(Participant.id).in_(ended) | col(Participant.id).in_(declined) | col(Participant.id).in_(never))
              .order_by(Participant.id))
+    if unnoticed:
+        query = query.where(col(Participant.retention_notice_at).is_(None))
     if noticed_before is not None:
         query = query.where(Participant.retention_notice_at <= noticed_before)
     if limit is not None:
@@ -90,8 +92,7 @@ def due_ids(*, session: Session, programme: Programme, now: datetime, ahead: tim
 def announce(*, session: Session, programme: Programme, now: datetime) -> int:
     """Count the people whose time is over within a week and not counted yet, mark them, and tell the
     programme's coordinators that many will be erased in a week. Returns the count."""
-    ids = [pid for pid in due_ids(session=session, programme=programme, now=now, ahead=NOTICE)
-           if session.get(Participant, pid).retention_notice_at is None]
+    ids = due_ids(session=session, programme=programme, now=now, ahead=NOTICE, unnoticed=True)
     if not ids:
         return 0
     session.exec(update(Participant).where(col(Participant.id).in_(ids)).values(retention_notice_at=now))

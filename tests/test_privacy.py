@@ -367,3 +367,28 @@ def test_the_cli_erases_on_request_audited_with_who_and_when(engine, session, da
     assert cli.main(["privacy", "erase", "B07", "--role", "mentor", "--by", "\u200b ", "--yes"]) == 2
     with session() as s:
         assert len(s.exec(select(AuditLog).where(AuditLog.action == "participant.erased")).all()) == 1
+
+
+# ---------------------------------------------------------------- the rules alone
+
+def test_forget_before_the_start_and_erase_twice_change_nothing_more(session):
+    """A binôme imported to start next month ends on its first day; the partner's pending "has joined" about
+    the person is dropped; a second erasure changes nothing (one audit)."""
+    now = datetime(2026, 9, 7, 8, tzinfo=timezone.utc)
+    with session() as s:
+        programme = make_programme(s, now)
+        mentor, mentee, binome = make_pair(s, programme, now)
+        binome.started_on = date(2026, 10, 1)
+        from storage import outbox
+        outbox.enqueue(session=s, participant_id=mentor.id, kind="partner_joined", key="pj", due_at=now, now=now,
+                       params={"participant_id": mentee.id})
+        forgotten = privacy.forget(session=s, participant=mentee, now=now, actor="cli")
+        assert forgotten.binomes_closed == [binome.id] and not forgotten.erased.already
+        assert (binome.status, binome.outcome, binome.closed_on) == (BinomeStatus.CLOSED, "mentee_dropped_out",
+                                                                    date(2026, 10, 1))
+        assert s.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key == "pj")).one().error == \
+            "participant_erased"
+        again = privacy.erase(session=s, participant=mentee, now=now + timedelta(days=1), actor="cli")
+        assert again.already
+        assert len(s.exec(select(AuditLog).where(AuditLog.action == "participant.erased")).all()) == 1
+        assert mentee.erased_at == now and mentor.erased_at is None and mentor.first_name == "Marc"
