@@ -22,12 +22,15 @@ BINOME = ("binome", N_("A binôme at a glance: pause, close"))
 BINOMES = ("binomes", N_("The follow-up table of all binômes"))
 REPORT = ("report", N_("The programme's indicators, chart and spreadsheet"))
 EVALUATIONS = ("evaluations", N_("Evaluations after closure (anonymous)"))
+MYDATA = ("mydata", N_("What you keep about me, and a copy"))
+FORGET = ("forget", N_("Withdraw my consent, erase my data"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
-    Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
-    Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START),
-    Role.COORDINATOR: (ALERTS, BINOMES, BINOME, REPORT, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START),
+    Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START, MYDATA, FORGET),
+    Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START, MYDATA, FORGET),
+    Role.COORDINATOR: (ALERTS, BINOMES, BINOME, REPORT, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START,
+                       MYDATA),
 }
 
 

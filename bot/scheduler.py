@@ -26,6 +26,7 @@ from storage.scheduled import alerts as scheduled_alerts
 from storage.scheduled import checkins as scheduled_checkins
 from storage.scheduled import ending as scheduled_ending
 from storage.scheduled import evaluations as scheduled_evaluations
+from storage.scheduled import privacy as scheduled_privacy
 from storage.models import OutboundMessage
 from storage.scheduled import meetings as scheduled_meetings
 from storage.scheduled import pauses as scheduled_pauses
@@ -46,6 +47,7 @@ STEPS: list[tuple[str, Callable[..., None]]] = [
     ("warning signs", scheduled_alerts.queue_due_work),
     ("before the end", scheduled_ending.queue_due_work),  # the pair's questions as "end near" opens
     ("evaluations", scheduled_evaluations.queue_due_work),  # reminders and expiry after a closure
+    ("retention", scheduled_privacy.queue_due_work),  # last: what it erases was closed long ago
 ]
 
 

@@ -229,8 +229,14 @@ def render_closed(tr: Translator, params: dict, recipient: Participant, session:
     binome = session.get(Binome, params["binome_id"])
     partner = _partner(session, binome, recipient)
     held, done, kind = params["held"], params["done"], params["kind"]
-    lines = [tr("Hello {name}, your binôme with {partner} has come to an end.").format(
-        name=recipient.first_name, partner=partner.first_name)]
+    if partner.erased_at is not None:  # storage.privacy: they asked to be forgotten; their name is gone
+        lines = [tr("Hello {name}, your binôme has come to an end: your {role} has left the programme and asked for "
+                    "their data to be erased.").format(name=recipient.first_name, role=term(
+                        tr, session.get(Programme, binome.programme_id), partner.role))]
+        kind = "withdrawn"
+    else:
+        lines = [tr("Hello {name}, your binôme with {partner} has come to an end.").format(
+            name=recipient.first_name, partner=partner.first_name)]
     together = ([tr.ngettext("Together you held {n} meeting.", "Together you held {n} meetings.", held).format(n=held)]
                 if held else []) + ([tr.ngettext("{n} action of your plan is done.", "{n} actions of your plan are "
                                                  "done.", done).format(n=done)] if done else [])

@@ -61,9 +61,14 @@ def _button(text: str, evaluation_id: int, verb: str, value: str | int | None = 
         f":{value}" if value is not None else ""))
 
 
-def _partner_name(session: Session, evaluation: Evaluation, person: Participant) -> str:
+def _partner_name(session: Session, evaluation: Evaluation, person: Participant, tr: Translator) -> str:
     binome = session.get(Binome, evaluation.binome_id) if evaluation.binome_id is not None else None
-    return partner_in(session=session, binome=binome, participant=person).first_name if binome else ""
+    if binome is None:
+        return ""
+    partner = partner_in(session=session, binome=binome, participant=person)
+    if partner.erased_at is not None:  # storage.privacy: their name is gone
+        return tr("your {role}").format(role=term(tr, session.get(Programme, binome.programme_id), partner.role))
+    return partner.first_name
 
 
 def view(tr: Translator, session: Session, evaluation: Evaluation,
@@ -73,7 +78,7 @@ def view(tr: Translator, session: Session, evaluation: Evaluation,
     if at in rules.ALL_QUESTIONS:
         role, programme = Role(evaluation.role), session.get(Programme, evaluation.programme_id)
         codes = rules.questions_of(evaluation)
-        question = tr(QUESTION_TEXTS[role][at]).format(partner=_partner_name(session, evaluation, person),
+        question = tr(QUESTION_TEXTS[role][at]).format(partner=_partner_name(session, evaluation, person, tr),
                                                        mentor=term(tr, programme, Role.MENTOR),
                                                        mentee=term(tr, programme, Role.MENTEE))
         text = "\n".join([tr("Question {n} of {total}").format(n=codes.index(at) + 1, total=len(codes)),
@@ -108,7 +113,7 @@ def render_evaluation(tr: Translator, params: dict, recipient: Participant, sess
     evaluation = session.get(Evaluation, params["evaluation_id"])
     count = _remaining(evaluation)
     intro = tr("Hello {name}! Your binôme with {partner} has come to its end. Thank you for all you put into it. 🙏"
-               ).format(name=recipient.first_name, partner=_partner_name(session, evaluation, recipient))
+               ).format(name=recipient.first_name, partner=_partner_name(session, evaluation, recipient, tr))
     ask = tr.ngettext("Would you tell us how it went? {count} short question, about a minute: one tap each.",
                       "Would you tell us how it went? {count} short questions, about a minute: one tap each.",
                       count).format(count=count)
@@ -123,7 +128,7 @@ def render_reminder(tr: Translator, params: dict, recipient: Participant, sessio
     closes = tr.date(evaluation.sent_at + rules.EXPIRE_AFTER)
     head = tr("⏰ A gentle reminder, {name}: your evaluation of the binôme with {partner} is still open until "
               "{date}. It takes a minute.").format(name=recipient.first_name, date=closes,
-                                                   partner=_partner_name(session, evaluation, recipient))
+                                                   partner=_partner_name(session, evaluation, recipient, tr))
     text, markup = view(tr, session, evaluation, recipient)
     return sender.Rendered(f"{head}\n\n{text}", markup)
 

@@ -118,9 +118,11 @@ def _actor(by: Participant | None) -> str:
 
 
 def close(*, session: Session, binome: Binome, outcome: str, closed_on: date, by: Participant | None,
-          now: datetime) -> Closed:
-    """Close an active or paused binôme; raises ClosureRefused (see ClosureRefusal)."""
+          now: datetime, actor: str | None = None) -> Closed:
+    """Close an active or paused binôme; raises ClosureRefused (see ClosureRefusal). `actor` names who the audit
+    says closed it when it is not `by` (storage.privacy: "system", or the participant who asked to be forgotten)."""
     _check_coordinator(binome, by)
+    who = actor or _actor(by)
     if binome.status == BinomeStatus.CLOSED:
         raise ClosureRefused(ClosureRefusal.CLOSED)
     programme = session.get(Programme, binome.programme_id)
@@ -140,14 +142,14 @@ def close(*, session: Session, binome: Binome, outcome: str, closed_on: date, by
         alert.status, alert.resolved_at, alert.outcome = AlertStatus.RESOLVED, now, "pair_closed"
         alert.resolved_by, alert.snoozed_until = by.id if by is not None else None, None
         session.add(alert)
-        record(session=session, at=now, programme_id=binome.programme_id, actor=_actor(by), action="alert.resolved",
+        record(session=session, at=now, programme_id=binome.programme_id, actor=who, action="alert.resolved",
                subject=f"alert:{alert.id}", details={"outcome": "pair_closed", "closure": outcome})
         resolved += 1
     binome.status, binome.outcome, binome.closed_on, binome.closed_at = BinomeStatus.CLOSED, outcome, closed_on, now
     binome.paused_on = binome.resume_on = binome.pause_reason = None
     binome.proposed_outcome = binome.proposed_by = binome.proposed_at = None
     session.add(binome)
-    record(session=session, at=now, programme_id=binome.programme_id, actor=_actor(by), action="binome.closed",
+    record(session=session, at=now, programme_id=binome.programme_id, actor=who, action="binome.closed",
            subject=f"binome:{binome.id}",
            details={"outcome": outcome, "kind": kinds[outcome], "closed_on": closed_on.isoformat(),
                     "proposed_by_mentor": proposal[1] is not None, "as_proposed": proposal[0] == outcome,

@@ -110,6 +110,10 @@ class Participant(SQLModel, table=True):
     paused_at: datetime | None = utc_column()
     unreachable_since: datetime | None = utc_column()
     created_at: datetime = utc_column(nullable=False)
+    # Their rights over their data (storage.privacy): when the coordinators were told that retention would
+    # erase them in a week, and when their personal data was erased (the row stays, anonymous, for the figures).
+    retention_notice_at: datetime | None = utc_column()
+    erased_at: datetime | None = utc_column(index=True)
 
     @property
     def display_name(self) -> str:

@@ -172,6 +172,11 @@ def _weekday(text: str) -> int:
     return WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int_in(0, 6)(text)
 
 
+# How long personal data is kept (storage.retention): after the last binôme's closure; for declined consents,
+# people who never joined and links never used.
+RETENTION_MONTHS, UNJOINED_RETENTION_MONTHS = 12, 6
+
+
 # Every setting a coordinator may change, with how its text is read. The defaults are above (and, for the
 # warning signs, in storage.signals); docs/settings.md lists them all.
 SETTABLE = {
@@ -202,6 +207,8 @@ SETTABLE = {
     "closure_warning_days": _int_in(1, 120),
     "renotify_hours": _int_in(1, 24 * 14),
     "digest_hour": _int_in(0, 23),
+    "retention_months": _int_in(1, 120),  # storage.retention: kept this long after the last binôme's closure
+    "unjoined_retention_months": _int_in(1, 120),  # declined consents, people who never joined, unused links
 }
 
 
@@ -241,6 +248,9 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "action_categories": ",".join(categories_for(programme)),
         "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),
     }
+    values["retention_months"] = int((programme.options or {}).get("retention_months", RETENTION_MONTHS))
+    values["unjoined_retention_months"] = int((programme.options or {}).get("unjoined_retention_months",
+                                                                            UNJOINED_RETENTION_MONTHS))
     for key in SETTABLE:
         if key not in values:
             values[key] = getattr(signal, key)

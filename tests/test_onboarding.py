@@ -64,7 +64,7 @@ async def test_mentee_is_onboarded_in_french(harness, session, clock):
         assert "consent.given" in actions and "participant.language" in actions
     menu = harness.server.commands(scope={"type": "chat", "chat_id": amina.id})
     assert [c["command"] for c in menu] == ["plan", "meeting", "progress", "absent", "away", "help", "language",
-                                             "stop", "start"]
+                                             "stop", "start", "mydata", "forget"]
     assert {c["command"]: c["description"] for c in menu}["help"] == "Ce que je peux faire pour vous"
 
 
