@@ -226,6 +226,18 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
     await act("Claire Martin", claire, "/evaluations", claire.send("/evaluations"))
     await act("Amina Benali", amina, "/plan", amina.send("/plan"))
 
+    out.section("Claire reports to the funder: the indicators, a chart and the spreadsheet")
+    await act("Claire Martin", claire, "/report", claire.send("/report"))
+    claire.skip_to_end()
+    await act("Claire Martin", claire, "presses «Depuis le début»", tap(claire, claire.last_message, "Depuis le début"))
+    for _ in range(2):  # built in a worker thread: the chart, then the spreadsheet
+        await claire.wait_for_message(timeout=60)
+    await server.settle()
+    out.show_new("Claire Martin", claire)
+    files = [m for m in claire.messages if m.document or m.photo]
+    out.said("(Claire's phone)", ", ".join(sorted(m.document["file_name"] if m.document else "chart (photo)"
+                                                   for m in files)))
+
 
 async def _move_to(clock, application, server, *, weekday: int, at: time) -> None:
     """To the next such weekday and local time in Brussels, running the tick on the way as the scheduler would."""

@@ -9,7 +9,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: no display, no window, the same on a server and in CI
 
-from matplotlib.figure import Figure  # noqa: E402 - after the backend is chosen
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator  # noqa: E402 - after the backend is chosen
 
 from bot.i18n import Translator  # noqa: E402
 from bot.outcomes import outcome_name  # noqa: E402
@@ -44,7 +45,8 @@ def chart_png(tr: Translator, programme: Programme, months: list[Month], exits: 
     meetings.set_title(tr("Meetings by month"), fontsize=11)
     meetings.legend(fontsize=9)
     for axis in (active, meetings):
-        axis.set_xticks(positions, labels, rotation=45, ha="right", fontsize=8)
+        axis.set_xticks(positions, labels, rotation=45, ha="right", rotation_mode="anchor", fontsize=8)
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: 0, 1, 2…, never 0.25
         axis.grid(axis="y", alpha=0.3)
 
     shown = [(outcome_name(tr, code), n) for code, n in exits.items() if n != MASKED]
@@ -53,11 +55,13 @@ def chart_png(tr: Translator, programme: Programme, months: list[Month], exits: 
     if shown:
         outcomes.barh([name for name, _ in shown][::-1], [n for _, n in shown][::-1], color=OUTCOME_COLOUR)
         outcomes.tick_params(axis="y", labelsize=8)
+        outcomes.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         outcomes.set_axis_off()
-        outcomes.text(0.5, 0.5, tr("No closure shown in this period."), ha="center", va="center",
-                      transform=outcomes.transAxes)
-    if hidden:
+        empty = (tr("Fewer than 5 closures per outcome:\nnot drawn, to keep them anonymous.") if hidden
+                 else tr("No closure shown in this period."))
+        outcomes.text(0.5, 0.5, empty, ha="center", va="center", transform=outcomes.transAxes, wrap=True)
+    if hidden and shown:
         outcomes.set_xlabel(tr("Fewer than 5 each (not drawn): {names}").format(names=", ".join(hidden)),
                             fontsize=8, wrap=True)
     out = io.BytesIO()

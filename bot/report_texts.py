@@ -133,7 +133,8 @@ def summary(tr: Translator, programme: Programme, values: dict[str, object], sin
     lines = [tr("📊 «{name}» · {period}").format(name=programme.name, period=period_line(tr, since, until)), ""]
     lines.append(tr("Binômes: {started} started, {active} under way at the end, {closed} closed.").format(
         started=v("binomes_started"), active=v("binomes_active"), closed=v("binomes_closed")))
-    lines.append(" · ".join(f"{label(tr, programme, key)}: {v(key)}" for key in ("mentors", "mentees", "companies")))
+    lines.append(" · ".join(tr("{label}: {value}").format(label=label(tr, programme, key), value=v(key))
+                            for key in ("mentors", "mentees", "companies")))
     genders = values["mentees_by_gender"]
     lines.append(tr("By gender: {groups}.").format(groups=", ".join(
         f"{sub_label(tr, 'mentees_by_gender', g)} {value(tr, 'mentees_by_gender', n)}" for g, n in genders.items())))
@@ -145,7 +146,9 @@ def summary(tr: Translator, programme: Programme, values: dict[str, object], sin
         positive=v("positive_exit_rate"), dropout=v("dropout_rate"), months=v("median_binome_months")))
     exits = values["exits_by_outcome"]
     if exits:
-        lines += [f"  • {outcome_name(tr, code)}: {value(tr, 'exits_by_outcome', n)}" for code, n in exits.items()]
+        lines += ["  • " + tr("{label}: {value}").format(label=outcome_name(tr, code),
+                                                         value=value(tr, "exits_by_outcome", n))
+                  for code, n in exits.items()]
     lines.append(tr("Alerts: {raised} raised, {acknowledged} acknowledged (median {hours} h), {resolved} "
                     "resolved.").format(raised=v("alerts_raised"), acknowledged=v("alerts_acknowledged"),
                                         hours=v("median_hours_to_acknowledge"), resolved=v("alerts_resolved")))
@@ -159,10 +162,11 @@ def full_text(tr: Translator, programme: Programme, values: dict[str, object], s
     lines = [tr("Indicators · «{name}» · {period}").format(name=programme.name, period=period_line(tr, since, until))]
     for key, sub, raw in flat(values):
         if sub is None:
-            lines.append(f"{label(tr, programme, key)} [{key}]: {value(tr, key, raw)}")
+            lines.append(tr("{label}: {value}").format(label=f"{label(tr, programme, key)} [{key}]",
+                                                       value=value(tr, key, raw)))
         else:
-            lines.append(f"  {label(tr, programme, key)} · {sub_label(tr, key, sub)} [{key}.{sub}]: "
-                         f"{value(tr, key, raw)}")
+            lines.append("  " + tr("{label}: {value}").format(
+                label=f"{label(tr, programme, key)} · {sub_label(tr, key, sub)} [{key}.{sub}]", value=value(tr, key, raw)))
     lines.append(tr("\"< 5\": fewer than 5 people, not shown to keep them anonymous (docs/indicators.md)."))
     return "\n".join(lines)
 

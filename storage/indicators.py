@@ -139,6 +139,9 @@ def compute(*, session: Session, programme: Programme, since: date, until: date)
     lengths = [(closed_on - started_on).days / DAYS_PER_MONTH for started_on, closed_on in
                session.exec(select(Binome.started_on, Binome.closed_on).where(*closed_where))]
     values["median_binome_months"] = _median(lengths)
+    if 0 < closed < ANONYMITY_FLOOR:  # a rate or a median over 1 to 4 closures tells how each of them ended
+        for key in ("dropout_rate", "positive_exit_rate", "median_binome_months"):
+            values[key] = MASKED
 
     checkins = dict(session.exec(select(CheckIn.status, func.count()).join(Binome, Binome.id == CheckIn.binome_id)
                                  .where(Binome.programme_id == pid, CheckIn.due_at >= start, CheckIn.due_at < end,

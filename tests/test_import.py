@@ -837,3 +837,21 @@ def test_invisible_cells_count_as_missing_and_nul_is_dropped(session, programme)
     luc, ines = people(session)["Luc"], people(session)["Inès"]
     assert (luc.last_name, luc.email, luc.phone) == ("Vert", "luc@example.be", "+32 470 12 34 56")
     assert (ines.first_name, ines.last_name) == ("Inès", "Roux")  # NFC: one "è", not e + accent
+
+
+def test_the_optional_gender_column_reads_letters_and_words_and_refuses_the_rest(session, programme):
+    """f / m / x, or the usual French and English words; blank is fine; anything else is a problem of its row
+    and nothing is written."""
+    data = ("binôme;rôle;prénom;nom;genre\n"
+            "G1;mentor;Léa;Roux;Femme\nG1;mentoré;Omar;Haddad;garçon\n"
+            "G2;mentor;Sam;Lee;\nG2;mentoré;Noa;Blanc;x\n")
+    report = run(session, programme, data)
+    session.commit()
+    assert report.ok, render_report(report, EN)
+    found = people(session)
+    assert {name: found[name].gender for name in ("Léa", "Omar", "Sam", "Noa")} == {
+        "Léa": "f", "Omar": "m", "Sam": None, "Noa": "x"}
+    refused = run(session, programme, "binôme;rôle;prénom;nom;genre\nG3;mentor;Zoé;Petit;licorne\n"
+                                      "G3;mentoré;Eli;Gros;F\n")
+    assert codes(refused.errors) == [(2, Problem.BAD_GENDER)]
+    assert "Zoé" not in people(session)

@@ -199,7 +199,8 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
                  "Points d'étape — Amina : réponses 1 sur 1",
                  "🏁 Clôturé le", "Bonjour Amina, votre binôme avec Marc est arrivé à son terme.",
                  "Félicitations pour cette étape : Formation !", "Question 6 sur 6", "Merci, Amina ! 🌟",
-                 "Moins de 5 réponses pour l'instant", "🏁 Votre binôme avec Marc s'est terminé le"):
+                 "Moins de 5 réponses pour l'instant", "🏁 Votre binôme avec Marc s'est terminé le",
+                 "Binômes — commencés : 2, en cours à la fin : 1, clôturés : 1.", "chart (photo), report-"):
         assert seen in out
     assert "Traceback" not in err
 

@@ -202,3 +202,18 @@ def test_the_other_programme_sees_only_its_own(session, seeded):
     assert (values["binomes_started"], values["meetings_held"], values["alerts_raised"], values["companies"]) == (
         1, 1, 1, 1)
     assert values["evaluation_answers"] == 5 and values["evaluation_means"]["mentee.usefulness"] == 1.0
+
+
+def test_exit_rates_over_fewer_than_5_closures_are_masked(session):
+    """One closure: its positive-exit rate (100%), dropout rate and length would tell how that one pair ended."""
+    from storage.models import Binome, BinomeStatus
+    from tests.factories import make_pair, make_programme
+
+    with session() as s:
+        programme = make_programme(s, datetime(2026, 1, 5, tzinfo=timezone.utc), name="Petit programme")
+        _, _, binome = make_pair(s, programme, datetime(2026, 1, 5, tzinfo=timezone.utc))
+        binome.status, binome.outcome, binome.closed_on = BinomeStatus.CLOSED, "training", date(2026, 3, 2)
+        s.flush()
+        values = compute(session=s, programme=programme, since=SINCE, until=UNTIL)
+    assert values["binomes_closed"] == 1 and values["exits_by_outcome"] == {"training": MASKED}
+    assert [values[k] for k in ("positive_exit_rate", "dropout_rate", "median_binome_months")] == [MASKED] * 3
