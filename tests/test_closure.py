@@ -393,9 +393,11 @@ async def test_the_end_near_card_leads_to_the_closure(harness, session, clock):
     assert "🏁 Close" in card.button_texts
     await tap(claire, card, "🏁 Close")
     assert card.text.endswith("How did the binôme end?")
-    await tap(claire, card, "🟢 Training")
+    await tap(claire, card, "⚪ Reoriented to another service")  # a neutral outcome, by the coordinator
     await tap(claire, card, "Today (7 Sep)")
     await tap(claire, card, "🏁 Yes, close the binôme")
     with session() as s:
         assert (s.get(Binome, ids["binome"]).outcome, s.exec(select(Alert).where(
-            Alert.signal == "closure_due")).one().status) == ("training", AlertStatus.RESOLVED)
+            Alert.signal == "closure_due")).one().status) == ("reoriented", AlertStatus.RESOLVED)
+        details = s.exec(select(AuditLog).where(AuditLog.action == "binome.closed")).one().details
+        assert (details["kind"], details["proposed_by_mentor"]) == ("neutral", False)
