@@ -35,11 +35,11 @@ from storage.models import Alert, Binome, Participant, Programme
 log = logging.getLogger(__name__)
 
 
-def _checked(request: web.Request, form) -> None:
+def _checked(request: web.Request, form, tr) -> None:
     services = services_of(request)
     if not auth.csrf_ok(request.cookies.get(COOKIE, ""), form.get("csrf"),
                         bot_token=services.settings.telegram_bot_token):
-        raise web.HTTPForbidden(body=refusal(request, 403, "csrf").body, content_type="text/html")
+        raise web.HTTPForbidden(text=refusal(request, 403, "csrf", tr).text, content_type="text/html")
 
 
 async def alerts_page(request: web.Request) -> web.Response:
@@ -48,7 +48,7 @@ async def alerts_page(request: web.Request) -> web.Response:
     now = services.now()
     with services.session() as session:
         live = rules.open_alerts(session=session, programme_id=me.programme_id)
-        codes = dict(session.exec(select(Binome.id, Binome.label).where(Binome.programme_id == me.programme_id)))
+        codes = dict(session.exec(select(Binome.id, Binome.label).where(Binome.programme_id == me.programme_id)).all())
         items = [{"id": a.id, "binome_id": a.binome_id, "code": codes.get(a.binome_id, "?"), "signal": a.signal,
                   "severity": a.severity, "status": str(a.status), "days": (now - a.opened_at).days} for a in live]
     done = request.query.get("done", "")
@@ -81,7 +81,7 @@ async def refresh_cards(request: web.Request, alert_id: int) -> int:
 async def alert_action(request: web.Request) -> web.StreamResponse:
     me = viewer(request)
     form = await request.post()
-    _checked(request, form)
+    _checked(request, form, me.tr)
     services = services_of(request)
     verb = request.match_info["verb"]
     try:
@@ -94,7 +94,7 @@ async def alert_action(request: web.Request) -> web.StreamResponse:
                 rules.resolve(session=session, alert_id=alert_id, coordinator=coordinator,
                               outcome=str(form.get("outcome", "")), now=services.now())
     except (ValueError, rules.AlertRefused):
-        return render(request, "gone.html", me.tr, status=409, viewer=me)
+        return render(request, "gone.html", me.tr, code=409, viewer=me)
     await refresh_cards(request, alert_id)
     raise web.HTTPSeeOther(f"/alerts?done={verb}")
 

@@ -42,11 +42,11 @@ def services_of(request: web.Request) -> Services:
     return request.app[APPLICATION].bot_data["services"]
 
 
-def render(request: web.Request, template: str, tr: Translator, *, status: int = 200, **values) -> web.Response:
+def render(request: web.Request, template: str, tr: Translator, *, code: int = 200, **values) -> web.Response:
     values.setdefault("active", ACTIVE.get(template, ""))
     page = TEMPLATES.get_template(template).render(_=tr.gettext, ngettext=tr.ngettext, lang=tr.language,
                                                    **values)
-    return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+    return web.Response(text=page, status=code, content_type="text/html", charset="utf-8")
 
 
 def refusal(request: web.Request, status: int, reason: str, tr: Translator | None = None) -> web.Response:
@@ -56,7 +56,7 @@ def refusal(request: web.Request, status: int, reason: str, tr: Translator | Non
         header = request.headers.get("Accept-Language", "")
         tr = translator(header[:2].lower() if header[:2].lower() in ("fr", "en")
                         else services.settings.default_language)
-    return render(request, "refused.html", tr, status=status, reason=reason, viewer=None)
+    return render(request, "refused.html", tr, code=status, reason=reason, viewer=None)
 
 
 def viewer(request: web.Request) -> Viewer:
@@ -67,12 +67,12 @@ def viewer(request: web.Request) -> Viewer:
         participant_id = auth.session_participant(cookie, bot_token=services.settings.telegram_bot_token,
                                                   now=services.now())
     except auth.Refused as refused:
-        raise web.HTTPUnauthorized(body=refusal(request, 401, "expired" if refused.reason == "session_expired"
-                                                else "login").body, content_type="text/html") from None
+        raise web.HTTPUnauthorized(text=refusal(request, 401, "expired" if refused.reason == "session_expired"
+                                                else "login").text, content_type="text/html") from None
     with services.session() as session:
         participant = session.get(Participant, participant_id)
         if not may_enter(participant):
-            raise web.HTTPForbidden(body=refusal(request, 403, "not_coordinator").body, content_type="text/html")
+            raise web.HTTPForbidden(text=refusal(request, 403, "not_coordinator").text, content_type="text/html")
         tr = translator_for(participant, session.get(Programme, participant.programme_id))
         programme_id = participant.programme_id
     return Viewer(participant_id, programme_id, tr,
@@ -80,9 +80,9 @@ def viewer(request: web.Request) -> Viewer:
 
 
 def open_session(response: web.StreamResponse, request: web.Request, participant_id: int) -> None:
-    """The session cookie: HttpOnly, Secure, SameSite=None and Partitioned, since Telegram's web client
-    shows the page in a frame of another site; POSTs carry the CSRF token besides."""
+    """The session cookie: HttpOnly, Secure, SameSite=None, since Telegram's web client shows the page in a
+    frame of another site; POSTs carry the CSRF token besides."""
     services = services_of(request)
     value = auth.new_session(participant_id, bot_token=services.settings.telegram_bot_token, now=services.now())
     response.set_cookie(COOKIE, value, max_age=int(auth.SESSION_LIFETIME.total_seconds()), path="/",
-                        secure=True, httponly=True, samesite="None", partitioned=True)
+                        secure=True, httponly=True, samesite="None")
