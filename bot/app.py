@@ -9,11 +9,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import conversations
 from bot.scheduler import tick
-from bot.commands import publish_default_menus
+from bot.commands import publish_default_menus, publish_web_menus
 from bot.context import BotContext
 from bot.rate_limit import PriorityRateLimiter
 from bot.services import Services
 from bot.settings import Settings
+from miniapp.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def build_application(services: Services, *, token: str | None = None, api_url: 
         .get_updates_connect_timeout(CONNECT_TIMEOUT).get_updates_pool_timeout(POOL_TIMEOUT)
         .concurrent_updates(False)  # conversations assume one update at a time
         .post_init(start_services)
+        .post_shutdown(stop_services)
         .build()
     )
     application.bot_data["services"] = services
@@ -74,6 +76,11 @@ async def start_services(application: Application) -> None:
     """What `post_init` does; tests that drive the application themselves call it too."""
     services: Services = application.bot_data["services"]
     await publish_default_menus(application.bot, services.settings.default_language)
+    if services.settings.uses_web:  # the coordinator's page (docs/miniapp.md), in this process and loop
+        web = WebServer(application)
+        await web.start()
+        application.bot_data["web"] = web
+        await publish_web_menus(application.bot, services)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _tick_job, interval=services.settings.tick_seconds, first=services.settings.tick_seconds,
@@ -82,6 +89,13 @@ async def start_services(application: Application) -> None:
             application.job_queue.run_repeating(
                 _leader_job, interval=services.settings.leader_retry_seconds,
                 first=services.settings.leader_retry_seconds, name="leader")
+
+
+async def stop_services(application: Application) -> None:
+    """What `post_shutdown` does: the page's server stops with the bot."""
+    web = application.bot_data.pop("web", None)
+    if web is not None:
+        await web.stop()
 
 
 @asynccontextmanager
@@ -99,6 +113,7 @@ async def running(application: Application) -> AsyncIterator[Application]:
     finally:
         await application.updater.stop()
         await application.stop()
+        await stop_services(application)
         await application.shutdown()
 
 

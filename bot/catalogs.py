@@ -15,9 +15,9 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n import DOMAIN, LOCALES_DIR, available_languages, catalog_path
 
 ROOT = LOCALES_DIR.parent
-SOURCES = ("bot", "conversations", "storage")
+SOURCES = ("bot", "conversations", "storage", "miniapp")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": None}
-MAPPING = [("**.py", "python")]
+MAPPING = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 SOURCE_LANGUAGE = "en"
 
 

@@ -1,10 +1,18 @@
 """Command menus, per role and per language (setMyCommands with scopes and language_code)."""
 from __future__ import annotations
 
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+import logging
 
-from bot.i18n import N_, Translator, available_languages, translator
-from storage.models import Participant, Role
+from sqlmodel import select
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, MenuButtonWebApp, WebAppInfo
+from telegram.error import TelegramError
+
+from bot.i18n import N_, Translator, available_languages, translator, translator_for
+from bot.services import Services
+from storage.models import Participant, Programme, Role
+from storage.web_access import may_enter
+
+log = logging.getLogger(__name__)
 
 START = ("start", N_("Start, or resume after /stop"))
 HELP = ("help", N_("What I can do for you"))
@@ -24,13 +32,14 @@ REPORT = ("report", N_("The programme's indicators, chart and spreadsheet"))
 EVALUATIONS = ("evaluations", N_("Evaluations after closure (anonymous)"))
 MYDATA = ("mydata", N_("What you keep about me, and a copy"))
 FORGET = ("forget", N_("Withdraw my consent, erase my data"))
+WEB = ("web", N_("Open the follow-up table in a browser"))
 
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
     Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START, MYDATA, FORGET),
     Role.MENTOR: (PLAN, MEETING, ABSENT, AWAY, HELP, LANGUAGE, STOP, START, MYDATA, FORGET),
-    Role.COORDINATOR: (ALERTS, BINOMES, BINOME, REPORT, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP, START,
-                       MYDATA),
+    Role.COORDINATOR: (ALERTS, BINOMES, BINOME, REPORT, WEB, PROGRAMME, EVALUATIONS, ABSENCE, HELP, LANGUAGE, STOP,
+                       START, MYDATA),
 }
 
 
@@ -53,3 +62,29 @@ async def publish_menu_for(bot: Bot, participant: Participant, tr: Translator) -
         return
     await bot.set_my_commands(_commands(tr, BY_ROLE[Role(participant.role)]),
                               scope=BotCommandScopeChat(participant.telegram_chat_id))
+
+
+def web_app_url(web_url: str, tr: Translator) -> str:
+    """The page's entry inside Telegram, in the coordinator's language (docs/miniapp.md)."""
+    return f"{web_url}/app?lang={tr.language}"
+
+
+async def publish_menu_button(bot: Bot, participant: Participant, tr: Translator, web_url: str) -> None:
+    """A coordinator's menu button opens the page (setChatMenuButton with a web app), when there is one."""
+    if not web_url or participant.telegram_chat_id is None or not may_enter(participant):
+        return
+    try:
+        await bot.set_chat_menu_button(chat_id=participant.telegram_chat_id, menu_button=MenuButtonWebApp(
+            text=tr("Table"), web_app=WebAppInfo(url=web_app_url(web_url, tr))))
+    except TelegramError as exc:  # a chat gone: the commands still work
+        log.warning("menu button not set: %s", type(exc).__name__)
+
+
+async def publish_web_menus(bot: Bot, services: Services) -> None:
+    """At start: every coordinator who has joined gets the page's menu button."""
+    with services.session() as session:
+        found = [(p, translator_for(p, session.get(Programme, p.programme_id))) for p in session.exec(
+            select(Participant).where(Participant.role == Role.COORDINATOR,
+                                      Participant.telegram_chat_id.is_not(None)))]  # type: ignore[union-attr]
+    for participant, tr in found:
+        await publish_menu_button(bot, participant, tr, services.settings.web_url)

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     webhook_secret: str = Field(default="", alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, alias="WEBHOOK_PORT", ge=1, le=65535)
+    # The coordinator's page (docs/miniapp.md): its public HTTPS address behind the reverse proxy, and where
+    # `binome run` serves it. Without WEB_URL there is no page, no menu button and no "Open the table".
+    web_url: str = Field(default="", alias="WEB_URL")
+    web_listen: str = Field(default="127.0.0.1", alias="WEB_LISTEN")
+    web_port: int = Field(default=8080, alias="WEB_PORT", ge=0, le=65535)
     tick_seconds: float = Field(default=5.0, alias="TICK_SECONDS", gt=0, le=3600)
     # PostgreSQL, several workers: how often one that does not lead tries to (docs/scaling.md).
     leader_retry_seconds: float = Field(default=2.0, alias="LEADER_RETRY_SECONDS", gt=0, le=60)
@@ -61,6 +66,14 @@ class Settings(BaseSettings):
     def _api_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram opens Mini Apps over HTTPS only)")
         return value
 
     @field_validator("database_url")
@@ -100,6 +113,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'binome.sqlite3').as_posix()}"
+
+    @property
+    def uses_web(self) -> bool:
+        return bool(self.web_url)
 
     @property
     def uses_webhook(self) -> bool:

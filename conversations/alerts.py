@@ -14,6 +14,7 @@ from bot import replies
 from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import buttons, closure, pauses, support
+from conversations.web import open_table_row
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, button, card, keyboard, summary
 from conversations.binome_card import summary_keyboard
 from storage import alerts as rules
@@ -118,7 +119,7 @@ async def list_alerts(update: Update, context: BotContext) -> None:
             rows.append(button(f"{number} · {label}", alert.id, "open"))
         if len(live) > LIST_LIMIT:
             lines.append(_("…and {count} more.").format(count=len(live) - LIST_LIMIT))
-    keyboard_rows = [rows[i:i + 3] for i in range(0, len(rows), 3)]
+    keyboard_rows = [rows[i:i + 3] for i in range(0, len(rows), 3)] + open_table_row(tr, context.services.settings.web_url)
     await replies.reply(update.effective_message, "\n".join(lines), InlineKeyboardMarkup(keyboard_rows))
 
 

@@ -16,6 +16,7 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.outcomes import outcome_name
 from conversations import buttons
+from conversations.web import open_table_row
 from conversations.formats import DAY
 from storage import followup
 from storage.checkins import local_day
@@ -56,7 +57,7 @@ def row_line(tr: Translator, row: followup.Row) -> str:
     return f"{head}\n   {facts}"
 
 
-def table(tr: Translator, session, coordinator: Participant, which: str, number: int, now):
+def table(tr: Translator, session, coordinator: Participant, which: str, number: int, now, web_url: str = ""):
     """The page's text and buttons; None when the page is past the end (a stale or forged press)."""
     today = local_day(now, tr.timezone)
     found, total = followup.page(session=session, programme_id=coordinator.programme_id, which=which,
@@ -81,6 +82,7 @@ def table(tr: Translator, session, coordinator: Participant, which: str, number:
         nav.append(InlineKeyboardButton(tr("Next ▶"), callback_data=f"bt:{number + 1}:{which}"))
     if nav:
         rows.append(nav)
+    rows += open_table_row(tr, web_url)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -90,7 +92,8 @@ async def show_table(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
         return
     with context.services.session() as session:
-        text, markup = table(tr, session, session.get(Participant, participant.id), "all", 0, context.services.now())
+        text, markup = table(tr, session, session.get(Participant, participant.id), "all", 0, context.services.now(),
+                             context.services.settings.web_url)
     await replies.reply(update.effective_message, text, markup)
 
 
@@ -102,7 +105,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     with context.services.session() as session:
         shown = table(tr, session, session.get(Participant, participant.id), press.verb, press.ref,
-                      context.services.now())
+                      context.services.now(), context.services.settings.web_url)
     if shown is None:
         await buttons.refuse(update, context)
         return

@@ -5,7 +5,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import sender
-from bot.commands import publish_menu_for
+from bot.commands import publish_menu_button, publish_menu_for
 from bot.context import BotContext
 from conversations import buttons
 from conversations.fallback import JOIN_HINT
@@ -156,6 +156,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     await query.answer()
     await query.edit_message_text(tr("Language: {language} ✓").format(language=language_name(code)))
     await publish_menu_for(context.bot, participant, tr)
+    await publish_menu_button(context.bot, participant, tr, context.services.settings.web_url)
     if first_time:
         await context.bot.send_message(update.effective_chat.id, introduction)
     else:

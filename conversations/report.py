@@ -24,6 +24,7 @@ from bot.report_chart import chart_png
 from bot.report_files import to_xlsx
 from bot.report_texts import period_line, summary
 from conversations import buttons
+from conversations.web import open_table_row
 from storage.checkins import local_day
 from storage.followup import all_rows
 from storage.indicators import compute, months
@@ -50,9 +51,9 @@ def period_of(name: str, today: date, first_start: date | None) -> tuple[date, d
     return min(first_start or today, today), today
 
 
-def _keyboard(tr: Translator, coordinator_id: int) -> InlineKeyboardMarkup:
+def _keyboard(tr: Translator, coordinator_id: int, web_url: str = "") -> InlineKeyboardMarkup:
     keys = [InlineKeyboardButton(tr(text), callback_data=f"rp:{coordinator_id}:{name}") for name, text in PERIODS.items()]
-    return InlineKeyboardMarkup([keys[0:2], keys[2:4], keys[4:]])
+    return InlineKeyboardMarkup([keys[0:2], keys[2:4], keys[4:], *open_table_row(tr, web_url)])
 
 
 async def ask_period(update: Update, context: BotContext) -> None:
@@ -61,7 +62,8 @@ async def ask_period(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
         return
     await update.effective_message.reply_text(tr("📊 The programme's report: which period?"),
-                                              reply_markup=_keyboard(tr, participant.id))
+                                              reply_markup=_keyboard(tr, participant.id,
+                                                                                     context.services.settings.web_url))
 
 
 def _build(context: BotContext, participant_id: int, name: str, tr: Translator):

@@ -60,6 +60,10 @@ def validate_markup(markup: Any, inline_only: bool = False) -> dict | None:
             elif "url" in button:
                 if not re.match(r"(https?|tg)://\S+$", str(button["url"])):
                     raise bad_request("BUTTON_URL_INVALID")
+            elif "web_app" in button:
+                if not re.match(r"https://[^\s/]+\S*$", str((button["web_app"] or {}).get("url", ""))
+                                if isinstance(button["web_app"], dict) else ""):
+                    raise bad_request("BUTTON_TYPE_INVALID: Web App URLs must be HTTPS")
             elif not set(button) & {"switch_inline_query", "switch_inline_query_current_chat", "web_app",
                                     "login_url", "pay", "callback_game", "copy_text",
                                     "switch_inline_query_chosen_chat"}:

@@ -168,6 +168,51 @@ async def delete_my_commands(api: LocalBotApi, p: dict, files: dict) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- the menu button
+MENU_BUTTONS = {"commands", "web_app", "default"}
+
+
+def check_web_app(web_app: object) -> None:
+    """A Mini App's address: Telegram opens HTTPS only."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not re.match(r"https://[^\s/]+\S*$", url):
+        raise bad_request(f"Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+
+
+@method("setChatMenuButton")
+async def set_chat_menu_button(api: LocalBotApi, p: dict, files: dict) -> bool:
+    button = p.get("menu_button") or {"type": "default"}
+    if not isinstance(button, dict) or button.get("type") not in MENU_BUTTONS:
+        raise bad_request("can't parse menu button JSON object")
+    if button["type"] == "web_app":
+        if not 1 <= len(str(button.get("text") or "").strip()) <= 64:
+            raise bad_request("menu button text is empty" if not button.get("text") else "BUTTON_TEXT_INVALID")
+        check_web_app(button.get("web_app"))
+    chat_id = p.get("chat_id")
+    if chat_id not in (None, ""):
+        chat = api.world.chat(chat_id)
+        if chat.is_group:
+            raise bad_request("the menu button can be set only in private chats")
+        chat_id = chat.id
+    else:
+        chat_id = None
+    if button["type"] == "default":
+        api.world.menu_buttons.pop(chat_id, None)
+    else:
+        api.world.menu_buttons[chat_id] = {k: button[k] for k in ("type", "text", "web_app") if k in button}
+    return True
+
+
+@method("getChatMenuButton")
+async def get_chat_menu_button(api: LocalBotApi, p: dict, files: dict) -> dict:
+    chat_id = p.get("chat_id")
+    if chat_id not in (None, ""):
+        chat_id = api.world.chat(chat_id).id
+        if chat_id in api.world.menu_buttons:
+            return dict(api.world.menu_buttons[chat_id])
+    return dict(api.world.menu_buttons.get(None, {"type": "commands"}))
+
+
 # ---------------------------------------------------------------- chats
 @method("getChat")
 async def get_chat(api: LocalBotApi, p: dict, files: dict) -> dict:

@@ -17,7 +17,7 @@ from aiohttp import web
 from .errors import bad_request
 
 JSON_FIELDS = {
-    "reply_markup", "entities", "caption_entities", "commands", "scope", "allowed_updates",
+    "reply_markup", "entities", "caption_entities", "commands", "scope", "menu_button", "allowed_updates",
     "link_preview_options", "reply_parameters", "media", "message_ids",
 }
 INT_FIELDS = {

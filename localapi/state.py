@@ -229,6 +229,7 @@ class World:
         self.updates = UpdateQueue()
         self.callbacks: dict[str, PendingCallback] = {}
         self.commands: dict[tuple[str, str], list[dict]] = {}
+        self.menu_buttons: dict[int | None, dict] = {}  # chat id (None: the bot's default) → MenuButton
         self.left_chats: list[int] = []
         self.changed = Signal()  # bot messages sent/edited/deleted
 

@@ -331,3 +331,17 @@ def coordinators_told(*, session: Session, alert: Alert) -> bool:
                          .where(col(OutboundMessage.idempotency_key).startswith(f"alert:{alert.id}:", autoescape=True),
                                 col(OutboundMessage.dropped_at).is_(None))).all()
     return any(card.sent_at is not None or can_receive(person) for card, person in cards)
+
+
+def cards_sent(*, session: Session, alert_id: int) -> list[tuple[Participant, int, dict]]:
+    """The alert's cards already in coordinators' chats: (coordinator, Telegram message id, the row's params),
+    for updating them when the alert changes from the coordinator's page."""
+    found = session.exec(select(OutboundMessage).where(OutboundMessage.kind == "alert",
+                                                       col(OutboundMessage.idempotency_key).startswith(f"alert:{alert_id}:"),
+                                                       col(OutboundMessage.telegram_message_id).is_not(None)))
+    out = []
+    for message in found:
+        participant = session.get(Participant, message.participant_id)
+        if participant is not None and participant.telegram_chat_id is not None:
+            out.append((participant, message.telegram_message_id, message.params or {}))
+    return out

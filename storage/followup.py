@@ -86,6 +86,14 @@ def page(*, session: Session, programme_id: int, which: str, number: int, now: d
     return rows(session=session, binome_ids=list(ids), now=now), total
 
 
+def filter_ids(*, session: Session, programme_id: int, which: str, now: datetime, today: date) -> set[int]:
+    """The ids of the binômes `which` filter keeps: the same conditions as /binomes' pages (the Mini App's
+    filters, docs/miniapp.md)."""
+    if which not in FILTERS:
+        raise ValueError(which)
+    return set(session.exec(select(Binome.id).where(*_filter(which, programme_id, now, today))).all())
+
+
 def all_rows(*, session: Session, programme_id: int, now: datetime, chunk: int = CHUNK) -> Iterator[Row]:
     """Every binôme of the programme but drafts, by code, a chunk at a time (keyset paging on the code)."""
     after: tuple[str, int] | None = None

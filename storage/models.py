@@ -554,3 +554,17 @@ class Evaluation(SQLModel, table=True):
     scores: dict = json_column()  # question code → 1..5
     word: str | None = Field(default=None, max_length=1000)
     word_shared: bool = Field(default=False)
+
+
+class WebLogin(SQLModel, table=True):
+    """A one-time link into the coordinator's page for a desktop browser (/web): single use, ten minutes.
+    Only the SHA-256 of the token is kept, never the token itself."""
+
+    __tablename__ = "web_login"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = utc_column(nullable=False)
+    expires_at: datetime = utc_column(nullable=False)
+    used_at: datetime | None = utc_column()

@@ -25,7 +25,7 @@ from storage import alerts, closures, outbox
 from storage.audit import record
 from storage.models import (AuditLog, AwaitedText, Binome, BinomeStatus, CheckIn, CheckInPause, EndingAnswer,
                             Evaluation, Invitation, Meeting, MeetingSeries, OutboundMessage, Participant,
-                            ParticipantStatus, PlanAction, PlanActionChange, Programme, Role)
+                            ParticipantStatus, PlanAction, PlanActionChange, Programme, Role, WebLogin)
 from storage.signals import signal_options
 
 # table → columns emptied (or whose rows are removed) when a person is erased
@@ -33,6 +33,7 @@ ERASED = {
     "participant": {"first_name", "last_name", "phone", "email", "employer", "import_key", "language", "timezone",
                     "telegram_user_id", "telegram_chat_id"},
     "invitation": {"token_hash", "pending_user_id"},  # rows removed
+    "web_login": {"token_hash"},  # the coordinator's one-time links into the page: rows removed
     "outbound_message": {"kind", "params", "idempotency_key", "error", "claimed_by", "telegram_message_id"},  # their rows removed
     "audit_log": {"details"},  # the person's id taken out of the details that name it
     "meeting_series": {"place_detail"},  # a place they typed
@@ -146,6 +147,7 @@ def erase(*, session: Session, participant: Participant, now: datetime, actor: s
     removed = len(session.exec(select(OutboundMessage.id).where(OutboundMessage.participant_id == pid)).all())
     session.exec(delete(OutboundMessage).where(OutboundMessage.participant_id == pid))
     session.exec(delete(Invitation).where(Invitation.participant_id == pid))
+    session.exec(delete(WebLogin).where(WebLogin.participant_id == pid))
     session.exec(delete(AwaitedText).where(AwaitedText.participant_id == pid))
     session.exec(delete(CheckInPause).where(CheckInPause.participant_id == pid))
     for entry in session.exec(select(AuditLog).where(AuditLog.programme_id == participant.programme_id, or_(

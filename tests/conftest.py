@@ -143,3 +143,19 @@ def require_libreoffice() -> str:
             pytest.fail("CI must have LibreOffice (see .ci/run: libreoffice-calc-nogui)")
         pytest.skip("no LibreOffice here: apt-get install libreoffice-calc-nogui to run this test")
     return found
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def require_chromium() -> tuple[str, str]:
+    """Debian's chromium and its driver, for the coordinator's page in a real browser (tests/test_miniapp_browser.py);
+    skipped on a machine without them, except in CI, where their absence is a failure (.ci/run installs them).
+    Nothing downloads a browser: selenium is given both paths."""
+    found = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    driver = shutil.which("chromedriver") or (CHROMEDRIVER if Path(CHROMEDRIVER).exists() else None)
+    if found is None or driver is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have chromium and chromium-driver (see .ci/run)")
+        pytest.skip("no chromium here: apt-get install chromium chromium-driver to run this test")
+    return found, driver

@@ -606,3 +606,29 @@ def test_escaped_text_renders_back_to_itself(text):
     assert render(html.escape(text), "HTML") == (text.strip(), [])
     escaped = "".join("\\" + c if c in MD2_RESERVED else c for c in text)
     assert render(escaped, "MarkdownV2") == (text.strip(), [])
+
+
+async def test_set_chat_menu_button_keeps_a_web_app_per_chat_and_wants_https():
+    from localapi import LocalBotApi
+    from telegram import Bot, MenuButtonWebApp, WebAppInfo
+    from telegram.error import BadRequest
+
+    async with LocalBotApi(token="123456:LOCAL-TEST-TOKEN", bot_username="binome_test_bot") as api:
+        claire = api.user(first_name="Claire")
+        await claire.send("/start")
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            assert (await bot.get_chat_menu_button(chat_id=claire.id)).type == "commands"
+            await bot.set_chat_menu_button(chat_id=claire.id, menu_button=MenuButtonWebApp(
+                text="Tableau", web_app=WebAppInfo(url="https://binome.example/app?lang=fr")))
+            shown = await bot.get_chat_menu_button(chat_id=claire.id)
+            assert (shown.type, shown.text, shown.web_app.url) == ("web_app", "Tableau",
+                                                                    "https://binome.example/app?lang=fr")
+            assert api.world.menu_buttons[claire.id]["web_app"]["url"].startswith("https://")
+            with pytest.raises(BadRequest, match="(?i)only https"):
+                await bot.set_chat_menu_button(chat_id=claire.id, menu_button=MenuButtonWebApp(
+                    text="Tableau", web_app=WebAppInfo(url="http://binome.example/app")))
+            with pytest.raises(BadRequest, match="(?i)https"):  # a web_app button under a message, too
+                await bot.send_message(claire.id, "x", reply_markup={"inline_keyboard": [[
+                    {"text": "Open", "web_app": {"url": "http://binome.example/app"}}]]})
+            await bot.set_chat_menu_button(chat_id=claire.id)  # back to the default
+            assert (await bot.get_chat_menu_button(chat_id=claire.id)).type == "commands"
