@@ -353,7 +353,7 @@ def _run(args, settings: Settings, tr: Translator) -> int:
 def _demo(args, settings: Settings, tr: Translator) -> int:
     from bot.demo import run_demo  # the demo, and the local Bot API it starts, load only for `binome demo`
 
-    return asyncio.run(run_demo(settings, database=getattr(args, "database", None)))
+    return asyncio.run(run_demo(settings, database=getattr(args, "database", None), keep_open=sys.stdin.isatty()))
 
 
 def _start(args, settings: Settings, tr: Translator) -> int:

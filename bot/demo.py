@@ -6,11 +6,14 @@ shows what each person saw on their phone.
 """
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
+
+from sqlmodel import select
 
 from bot.app import build_application, running, tick
 from bot.clock import ManualClock, SystemClock
@@ -18,10 +21,13 @@ from bot.i18n import available_languages, load_all
 from bot.services import Services
 from bot.settings import Settings
 from localapi import LocalBotApi
+from miniapp.server import WebServer
 from storage.db import make_engine, session_scope, upgrade
 from storage.importer import import_participants
 from storage.invite_links import invitation_lines
+from storage.models import Participant, Role
 from storage.programmes import create_programme
+from storage.web_access import create_link
 
 DEMO_CSV = """binome;rôle;prénom;nom;langue;employeur
 ;coordinateur;Claire;Martin;fr;
@@ -70,7 +76,9 @@ class Transcript:
                 self.write("      " + "  ".join(f"[ {text} ]" for text, _ in row))
 
 
-async def run_demo(settings: Settings, database: str | None = None, write: Callable[[str], None] = print) -> int:
+async def run_demo(settings: Settings, database: str | None = None, write: Callable[[str], None] = print,
+                   keep_open: bool = False) -> int:
+    """The scripted demo; `keep_open`: then keep the coordinator's page up until Enter is pressed."""
     load_all()
     folder = Path(tempfile.mkdtemp(prefix="binome-demo-"))
     url = f"sqlite:///{database or folder / 'demo.sqlite3'}"
@@ -97,10 +105,12 @@ async def run_demo(settings: Settings, database: str | None = None, write: Calla
 
         demo_settings = settings.model_copy(update={"telegram_bot_token": server.token,
                                                     "telegram_api_url": server.base_url,
-                                                    "database_url": url, "tick_seconds": 3600})
+                                                    "database_url": url, "tick_seconds": 3600,
+                                                    "web_listen": "127.0.0.1", "web_port": 0})
         services = Services(settings=demo_settings, engine=engine, clock=clock)
         async with running(build_application(services)) as application:
             await _script(server, application, links, out, clock)
+            await _coordinators_page(application, engine, clock, write, wait=keep_open)
     engine.dispose()
     write("\nThe demo ran the real bot over HTTP against the local Bot API on 127.0.0.1; nothing reached "
           "Telegram. To run it for real, see README.md, «Create a real bot».")
@@ -237,6 +247,23 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
     files = [m for m in claire.messages if m.document or m.photo]
     out.said("(Claire's phone)", ", ".join(sorted(m.document["file_name"] if m.document else "chart (photo)"
                                                    for m in files)))
+
+
+async def _coordinators_page(application, engine, clock, write: Callable[[str], None], *, wait: bool) -> None:
+    """The coordinator's page (docs/miniapp.md) on 127.0.0.1, and a one-time link signed for Claire that opens
+    it in any browser on this machine (as `/web` gives a coordinator)."""
+    page = WebServer(application)
+    await page.start()
+    try:
+        with session_scope(engine) as session:
+            claire = session.exec(select(Participant).where(Participant.role == Role.COORDINATOR)).first()
+            token = create_link(session=session, participant=claire, now=clock.now())
+        write(f"\n── Claire's page (the Mini App) {'─' * 29}\n  http://127.0.0.1:{page.port}/login/{token}\n"
+              "  One use, in any browser on this machine: the follow-up table, the alerts, the indicators.")
+        if wait:
+            await asyncio.to_thread(input, "  Press Enter to end the demo. ")
+    finally:
+        await page.stop()
 
 
 async def _move_to(clock, application, server, *, weekday: int, at: time) -> None:

@@ -17,6 +17,7 @@ docs/ARCHITECTURE.md for the measured figures.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections import deque
@@ -56,6 +57,14 @@ class Rendered:
 Renderer = Callable[[Translator, dict, Participant, Session], Rendered]
 
 RENDERERS: dict[str, Renderer] = {}
+# The row "Open the table" under the kinds declared `page=True` (conversations.web registers it): (tr, WEB_URL).
+PAGE_ROW: list[Callable[[Translator, str], list]] = []
+
+
+def page_row(function: Callable[[Translator, str], list]) -> Callable[[Translator, str], list]:
+    """Register the keyboard row that opens the coordinator's page (one, registered by conversations.web)."""
+    PAGE_ROW[:] = [function]
+    return function
 
 
 def renderer(kind: str) -> Callable[[Renderer], Renderer]:
@@ -243,7 +252,7 @@ def _claim_round(services: Services, now: datetime) -> list[_Prepared] | None:
             participant = people[message.participant_id]
             try:
                 item = _prepare(session, message, participant, programmes[participant.programme_id], now,
-                                ended=participant.id in ended)
+                                ended=participant.id in ended, web_url=services.settings.web_url)
             except Exception as exc:  # one message that cannot be written does not hold back the round
                 log.exception("outbox: message %s could not be prepared (%s)", message_id, type(exc).__name__)
                 outbox.retry_later(message, now, f"not prepared: {type(exc).__name__}")
@@ -255,7 +264,7 @@ def _claim_round(services: Services, now: datetime) -> list[_Prepared] | None:
 
 
 def _prepare(session: Session, message: OutboundMessage, participant: Participant, programme: Programme,
-             now: datetime, *, ended: bool = False) -> _Prepared | None:
+             now: datetime, *, ended: bool = False, web_url: str = "") -> _Prepared | None:
     """Decide whether the message still goes out, and write it in the recipient's language. `ended`: the
     recipient's binômes have all ended, so only the kinds declared `after_closure` still go."""
     if message.sent_at or message.dropped_at:
@@ -278,6 +287,9 @@ def _prepare(session: Session, message: OutboundMessage, participant: Participan
         return None
     tr = _translator(participant.language, programme.language, participant.timezone or programme.timezone)
     rendered = render(tr, message.params, participant, session)
+    if kind.page and web_url and PAGE_ROW:
+        rows = [*(rendered.reply_markup.inline_keyboard if rendered.reply_markup else ()), *PAGE_ROW[0](tr, web_url)]
+        rendered = dataclasses.replace(rendered, reply_markup=InlineKeyboardMarkup(rows))
     return _Prepared(message.id, participant.id, participant.telegram_chat_id, rendered, message.telegram_message_id,
                      kind.priority)
 

@@ -14,9 +14,9 @@ from bot import replies
 from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import buttons, closure, pauses, support
-from conversations.web import open_table_row
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, button, card, keyboard, summary
 from conversations.binome_card import summary_keyboard
+from conversations.web import open_table_row, with_open_table
 from storage import alerts as rules
 from storage import ending
 from storage.models import AlertStatus, Binome, Participant, Role
@@ -85,6 +85,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button is no longer valid."))
         return
     await query.answer(toast)
+    if verb not in ("show", "res"):  # an alert card: it keeps "Open the table" (conversations.web)
+        markup = with_open_table(markup, tr, context.services.settings.web_url)
     if edit:
         await replies.edit(query, reply, markup)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 from telegram.ext import CommandHandler
 
-from bot import replies
+from bot import replies, sender
 from bot.commands import publish_menu_button, web_app_url
 from bot.context import BotContext
 from bot.i18n import Translator
@@ -17,8 +17,10 @@ from storage.models import Participant, Role
 from storage.web_access import LINK_LIFETIME, create_link, may_enter
 
 
+@sender.page_row
 def open_table_row(tr: Translator, web_url: str) -> list[list[InlineKeyboardButton]]:
-    """One keyboard row with "Open the table" (a web app button), or none without WEB_URL."""
+    """One keyboard row with "Open the table" (a web app button), or none without WEB_URL; also under the
+    outbox's messages declared `page=True` (the alert cards)."""
     if not web_url:
         return []
     return [[InlineKeyboardButton(tr("🗂 Open the table"), web_app=WebAppInfo(url=web_app_url(web_url, tr)))]]

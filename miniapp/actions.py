@@ -23,6 +23,7 @@ from bot.report_files import to_xlsx
 from bot.report_texts import flat, label, period_line, sub_label, value
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, card, keyboard
 from conversations.report import PERIODS, period_of
+from conversations.web import with_open_table
 from miniapp import auth
 from miniapp.texts import ALERT_STATUS
 from miniapp.views import COOKIE, APPLICATION, refusal, render, services_of, viewer
@@ -66,7 +67,8 @@ async def refresh_cards(request: web.Request, alert_id: int) -> int:
         for coordinator, message_id, params in rules.cards_sent(session=session, alert_id=alert_id):
             tr = translator_for(coordinator, session.get(Programme, coordinator.programme_id))
             text = card(tr, session, alert, params.get("which", "new"), params.get("at"))
-            edits.append((coordinator.telegram_chat_id, message_id, text, keyboard(tr, alert, session)))
+            edits.append((coordinator.telegram_chat_id, message_id, text,
+                          with_open_table(keyboard(tr, alert, session), tr, services.settings.web_url)))
     changed = 0
     for chat_id, message_id, text, markup in edits:
         try:

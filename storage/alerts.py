@@ -278,7 +278,7 @@ def _alert_open(session: Session, message: OutboundMessage) -> bool:
     return alert.status in LIVE if message.params.get("which") == "again" else alert.status == AlertStatus.OPEN
 
 
-outbox.declare("alert", priority=outbox.URGENT, max_delay=timedelta(days=2), relevant=_alert_open)
+outbox.declare("alert", priority=outbox.URGENT, max_delay=timedelta(days=2), relevant=_alert_open, page=True)
 
 
 def after_quiet_hours(*, session: Session, participant: Participant, now: datetime) -> datetime:

@@ -36,20 +36,22 @@ class Kind:
     relevant: Relevance | None = None  # asked at send time: False drops it (e.g. a nudge already acted on)
     priority: int = NORMAL
     after_closure: bool = False  # still goes to someone whose binômes have all ended (the goodbye, the evaluation)
+    page: bool = False  # carries "Open the table" (the coordinator's page) when WEB_URL is set
 
 
 KINDS: dict[str, Kind] = {}
 
 
 def declare(kind: str, *, max_delay: timedelta = timedelta(days=1), relevant: Relevance | None = None,
-            priority: int = NORMAL, after_closure: bool = False) -> None:
+            priority: int = NORMAL, after_closure: bool = False, page: bool = False) -> None:
     """Declare a kind of message: how late it may still be sent, whether it still applies when its time
     comes, how soon it goes among what is due (URGENT, NORMAL, BULK), and whether it still reaches a
     mentor or mentee whose binômes have all ended (`after_closure`: only the goodbye and the evaluation).
+    `page`: a coordinator's message that carries "Open the table" when the page is set up (WEB_URL).
     Declared once, beside the rule that queues it."""
     if priority not in (URGENT, NORMAL, BULK):
         raise ValueError(f"message kind {kind!r}: priority {priority!r} is not URGENT, NORMAL or BULK")
-    declared = Kind(max_delay, relevant, priority, after_closure)
+    declared = Kind(max_delay, relevant, priority, after_closure, page)
     if kind in KINDS and KINDS[kind] != declared:
         raise ValueError(f"message kind {kind!r} declared twice")
     KINDS[kind] = declared
