@@ -119,11 +119,18 @@ async def running(application: Application) -> AsyncIterator[Application]:
 
 async def _tick_job(context: BotContext) -> None:
     """Only the leader ticks (and so sends); in-process use (tests, the demo) has no leadership and
-    always ticks. The leader's connection is checked first: lost, it stops leading and skips the tick."""
+    always ticks. The leader's connection is checked first: lost, it stops leading and skips the tick.
+
+    The tick runs as a task of its own, so the job returns at once: a tick longer than TICK_SECONDS (the
+    first scan after a start) no longer makes APScheduler skip runs with a warning each time; while one
+    runs, the next runs find it under way and have nothing to do."""
+    services: Services = context.application.bot_data["services"]
+    if services.tick_lock.locked():
+        return
     leadership = context.application.bot_data.get("leadership")
     if leadership is not None and not await leadership.still_leading():
         return
-    await tick(context.application)
+    context.application.create_task(tick(context.application), name="tick")
 
 
 async def _leader_job(context: BotContext) -> None:
