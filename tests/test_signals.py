@@ -119,6 +119,30 @@ def test_no_meeting_for_one_and_a_half_cadence():
     assert signals.no_meeting(h, last + timedelta(days=30), OPTIONS).level == 2  # worse as it drags on
 
 
+def test_a_meeting_left_unconfirmed_counts_as_met_for_no_meeting():
+    """Issue 18: one meeting the mentor forgot to confirm is no "no recent meeting" 8 days later."""
+    held, forgotten = datetime(2026, 9, 10, 15, tzinfo=timezone.utc), datetime(2026, 9, 24, 15, tzinfo=timezone.utc)
+    h = history(meetings=[meeting(0, MeetingStatus.HELD, held), meeting(1, MeetingStatus.UNCONFIRMED, forgotten)])
+    assert signals.no_meeting(h, held + timedelta(days=30), OPTIONS) is None
+    assert signals.no_meeting(h, forgotten + timedelta(days=23), OPTIONS).facts["last_meeting"] == "2026-09-24"
+    first = history(meetings=[meeting(1, MeetingStatus.UNCONFIRMED, forgotten)])
+    assert signals.no_meeting(first, datetime(2026, 9, 30, tzinfo=timezone.utc), OPTIONS) is None  # no "no first"
+
+
+def test_the_mentor_has_a_head_start_on_the_mentees_missed_check_ins():
+    """Issue 18: at the threshold, the coordinator's alert waits `mentor_head_start_hours` after the
+    miss at which the mentor was warned; a longer streak does not wait."""
+    two = history(checkins=[checkin(0, CheckInStatus.MISSED), checkin(1, CheckInStatus.MISSED)])
+    warned = two.checkins[1].missed_at
+    assert signals.checkins_missed(two, warned + timedelta(hours=47, minutes=59), OPTIONS) == []
+    assert signals.checkins_missed(two, warned + timedelta(hours=48), OPTIONS)[0].level == 2
+    assert signals.next_change_at(two, warned, OPTIONS) <= warned + timedelta(hours=48)
+    mentor = history(checkins=[checkin(0, CheckInStatus.MISSED, who=1), checkin(1, CheckInStatus.MISSED, who=1)])
+    assert signals.checkins_missed(mentor, warned, OPTIONS)[0].about == 1  # the mentor's own: no head start
+    none = signals.SignalOptions(mentor_head_start_hours=0)
+    assert signals.checkins_missed(two, warned, none)[0].level == 2
+
+
 def test_meetings_left_unconfirmed_twice():
     one = history(meetings=[meeting(0, MeetingStatus.UNCONFIRMED), meeting(1, MeetingStatus.HELD)])
     assert signals.unconfirmed(one, NOW, OPTIONS) is None
@@ -139,11 +163,21 @@ def test_mood_low_on_two_check_ins_in_a_row():
     assert found.level == 2 and found.facts["at_most"] == 2 and "scores" not in found.facts and found.severity == "high"
 
 
-def test_mood_drop_of_two_points():
-    one = history(checkins=[checkin(0, CheckInStatus.ANSWERED, mood=5), checkin(1, CheckInStatus.ANSWERED, mood=4)])
-    assert signals.mood_drop(one, NOW, OPTIONS) is None
-    two = history(checkins=[checkin(0, CheckInStatus.ANSWERED, mood=5), checkin(1, CheckInStatus.ANSWERED, mood=3)])
-    assert signals.mood_drop(two, NOW, OPTIONS).facts == {"points": 2, "scale": 5, "on": "2026-09-14"}
+def _moods(*values: int) -> signals.History:
+    return history(checkins=[checkin(n, CheckInStatus.ANSWERED, mood=m) for n, m in enumerate(values)])
+
+
+def test_mood_drop_is_a_trend_not_two_points():
+    """Issue 18: a single 5 → 3 on a healthy pair is not a drop; a gradual 4, 4, 3, 2 is, though no two
+    answers in a row differ by 2 (the old rule saw nothing there until "low" twice in a row)."""
+    assert signals.mood_drop(_moods(4, 5, 5, 3), NOW, OPTIONS) is None  # one bad week
+    assert signals.mood_drop(_moods(4, 5, 3, 4), NOW, OPTIONS) is None
+    assert signals.mood_drop(_moods(4, 4, 3, 3), NOW, OPTIONS) is None  # a mean 1 point lower: not yet
+    found = signals.mood_drop(_moods(4, 4, 3, 2), NOW, OPTIONS)  # earlier 4.0, last two 2.5
+    assert found.facts == {"points": 2, "scale": 5, "on": "2026-09-28"} and found.level == 2
+    assert signals.mood_drop(_moods(5, 1), NOW, OPTIONS) is None and signals.mood_low(_moods(2, 1), NOW, OPTIONS)
+    custom = signals.SignalOptions(mood_drop=1.0)
+    assert signals.mood_drop(_moods(4, 4, 3, 3), NOW, custom).level == 1
 
 
 def test_mentor_concern():

@@ -50,3 +50,33 @@ async def test_quiet_hours_are_checked_again_when_a_message_is_sent(harness, ses
     clock.set(datetime(2026, 9, 8, 6, 5, tzinfo=timezone.utc))
     await harness.tick()
     assert texts(claire)[0].startswith("🟠 Medium · No first meeting"), texts(claire)
+
+
+async def test_taken_in_hand_a_sign_that_drags_on_is_not_sent_again_until_it_gets_graver(harness, session, clock):
+    """Issue 18: "no recent meeting" grew a level every 15 days and each level was a new card, even after
+    "I'm on it". Now a higher level of the same severity is recorded quietly; high is worth a card."""
+    ids, users = seed(harness, session, clock, started_days_ago=40)
+    claire = users["claire"]
+    with session() as s:
+        s.add(Meeting(binome_id=ids["binome"], starts_at=clock.now() - timedelta(days=23), status=MeetingStatus.HELD,
+                      proposed_by=ids["mentor"], created_at=clock.now()))
+        s.add(CheckIn(binome_id=ids["binome"], participant_id=ids["mentee"], role=Role.MENTEE, period="x",
+                      due_at=clock.now() - timedelta(days=1), status=CheckInStatus.ANSWERED, mood=4,
+                      answered_at=clock.now() - timedelta(days=1), created_at=clock.now()))
+    await harness.tick()
+    cards = [m for m in claire.messages if "No recent meeting" in (m.text or "")]
+    assert len(cards) == 1 and cards[0].text.startswith("🟠 Medium")
+    await claire.callback_answer(await claire.press(cards[0], text="I'm on it"))
+    await harness.server.settle()
+    for _ in range(15):  # 15 days more: a whole interval, level 2, still medium
+        clock.advance(days=1)
+        await harness.tick()
+    with session() as s:
+        alert = s.exec(select(Alert).where(Alert.signal == "no_meeting")).one()
+        assert (alert.level, alert.severity, alert.status) == (2, "medium", "acknowledged")
+    assert len([m for m in claire.messages if "No recent meeting" in (m.text or "")]) == 1
+    for _ in range(8):  # three intervals without a meeting: high, and the card comes again
+        clock.advance(days=1)
+        await harness.tick()
+    again = [m.text for m in claire.messages if "No recent meeting" in (m.text or "")][1:]
+    assert len(again) == 1 and again[0].startswith("⬆️ This alert has got worse.\n🔴 High")
