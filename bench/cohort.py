@@ -84,7 +84,7 @@ def personas(pairs: int, weeks: int, rng: random.Random) -> list[Pair]:
 
 
 def seed(url: str, cohort: list[Pair], server: LocalBotApi, options: dict | None) -> tuple[int, object]:
-    """The programme (English, Brussels), one coordinator, each pair with three actions and a rhythm of
+    """The programme (English, Brussels), one coordinator, each pair with six actions and a rhythm of
     meetings every 2 weeks on a weekday at 17:00, the first in the first two weeks."""
     engine = make_engine(url)
     upgrade(engine)
@@ -102,8 +102,8 @@ def seed(url: str, cohort: list[Pair], server: LocalBotApi, options: dict | None
                             planned_end_on=add_months(START.date(), programme.duration_months), created_at=START)
             s.add(binome)
             s.flush()
-            for n in range(3):
-                s.add(PlanAction(binome_id=binome.id, title=f"Step {n + 1}", due_on=START.date() + timedelta(days=30 * n + 20),
+            for n in range(6):  # one due every two weeks: each check-in asks about the ones due soon
+                s.add(PlanAction(binome_id=binome.id, title=f"Step {n + 1}", due_on=START.date() + timedelta(days=14 * n + 10),
                                  created_by=mentee.id, created_at=START, changed_at=START, status_changed_at=START))
             first = START.date() + timedelta(days=pair.index % 10)  # a weekday of the first two weeks
             while first.weekday() > 4:
@@ -166,7 +166,7 @@ async def _checkin(user, message, *, mood: int | None, fine: bool, rng: random.R
             await _press(user, message, next(d for d in data if d.endswith(":fine:1" if fine else ":fine:0")))
         elif "act" in verbs:
             acts = [d for d in data if ":act:" in d]
-            choice = "_d" if rng.random() < 0.4 else "_p"
+            choice = "_d" if rng.random() < 0.5 else "_p"
             await _press(user, message, next(d for d in acts if d.endswith(choice)))
         elif "skip" in verbs:
             await _press(user, message, verbs["skip"])
