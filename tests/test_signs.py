@@ -80,3 +80,22 @@ async def test_taken_in_hand_a_sign_that_drags_on_is_not_sent_again_until_it_get
         await harness.tick()
     again = [m.text for m in claire.messages if "No recent meeting" in (m.text or "")][1:]
     assert len(again) == 1 and again[0].startswith("⬆️ This alert has got worse.\n🔴 High")
+
+
+async def test_a_coordinator_who_does_not_act_gets_one_reminder_a_binome_not_one_a_card(harness, session, clock):
+    """Issue 18: 128 reminders in 12 weeks, one for every card. Now one a binôme, its gravest alert."""
+    ids, users = seed(harness, session, clock, started_days_ago=20)
+    claire = users["claire"]
+    with session() as s:
+        s.add(CheckIn(binome_id=ids["binome"], participant_id=ids["mentor"], role=Role.MENTOR, period="x",
+                      due_at=clock.now() - timedelta(days=2), status=CheckInStatus.ANSWERED, concern=True,
+                      answered_at=clock.now() - timedelta(days=2), created_at=clock.now()))
+    await harness.tick()
+    assert sorted(t.split(" · ")[1] for t in texts(claire) if " · " in t) == ["Mentor's concern", "No first meeting"]
+    for _ in range(7):  # 49 hours, nobody presses anything
+        clock.advance(hours=7)
+        await harness.tick()
+    reminders = [t for t in texts(claire) if "Reminder" in t]
+    assert len(reminders) == 1 and "No first meeting" in reminders[0]  # both medium: the older one
+    with session() as s:
+        assert all(a.renotified_at is not None for a in s.exec(select(Alert)).all())  # both reminded, once

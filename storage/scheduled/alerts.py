@@ -2,9 +2,10 @@
 and queue the Monday digest.
 
 Ladder (see docs/warning-signs.md): a missed check-in → a kind nudge to the person (first miss of a
-streak); the mentee's 2nd miss in a row → a soft warning to the mentor; a threshold crossed → an alert
-to the programme's coordinators; unacknowledged 48 h → re-notified once; 48 h more → the backup
-coordinator.
+streak); the mentee's 2nd miss in a row → a soft warning to the mentor, who has a head start
+(`mentor_head_start_hours`) before the coordinator's alert on those misses; a threshold crossed → an
+alert to the programme's coordinators; unacknowledged 48 h → re-notified once (one reminder a binôme,
+its gravest alert's card); 48 h more → the backup coordinator.
 """
 from __future__ import annotations
 
@@ -155,10 +156,16 @@ def _renotify(session: Session, now: datetime) -> None:
         return cache[alert.programme_id]
 
     shortest = timedelta(hours=1)
-    for alert in rules.due_renotify(session=session, now=now, after=shortest):
-        if now - alert.notified_at >= timedelta(hours=options_of(alert).renotify_hours):
+    due = [a for a in rules.due_renotify(session=session, now=now, after=shortest)
+           if now - a.notified_at >= timedelta(hours=options_of(a).renotify_hours)]
+    by_binome: dict[int, list[Alert]] = {}
+    for alert in due:
+        by_binome.setdefault(alert.binome_id, []).append(alert)
+    for alerts in by_binome.values():  # one reminder a binôme: its gravest alert's card (issue 18)
+        alerts.sort(key=lambda a: (signals.SEVERITY_ORDER[a.severity], a.opened_at, a.id))
+        for alert in alerts:
             rules.mark_renotified(session=session, alert=alert, now=now)
-            rules.notify(session=session, alert=alert, now=now, which="renotify")
+        rules.notify(session=session, alert=alerts[0], now=now, which="renotify")
     for alert in rules.due_escalation(session=session, now=now, after=shortest):
         options = options_of(alert)
         if now - alert.renotified_at < timedelta(hours=options.renotify_hours):
