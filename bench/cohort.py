@@ -176,8 +176,10 @@ async def _checkin(user, message, *, mood: int | None, fine: bool, rng: random.R
             return
 
 
-async def act(pair: Pair, now: datetime, rng: random.Random) -> None:
-    """The pair reads what came since the last tick and does what its persona does."""
+async def act(pair: Pair, now: datetime, rng: random.Random, slips: bool = True) -> None:
+    """The pair reads what came since the last tick and does what its persona does (`slips`: the everyday
+    ones too: a check-in left unanswered, a mood of 3, a meeting the mentor forgets to confirm)."""
+    skip, low, forget = (SLIP_SKIP, SLIP_MOOD3, SLIP_FORGET) if slips else (0.0, 0.0, 0.0)
     troubled = pair.troubled(now)
     for role, user in (("mentee", pair.mentee), ("mentor", pair.mentor)):
         fresh = user.messages[pair.seen[role]:]
@@ -189,21 +191,21 @@ async def act(pair: Pair, now: datetime, rng: random.Random) -> None:
                     continue
                 if troubled and pair.kind == "drift":
                     continue  # drifting away: no answer any more
-                if rng.random() < SLIP_SKIP:
+                if rng.random() < skip:
                     continue
-                mood = rng.choice((4, 4, 5)) if rng.random() >= SLIP_MOOD3 else 3
+                mood = rng.choice((4, 4, 5)) if rng.random() >= low else 3
                 if troubled and pair.kind == "mood":
                     mood = (3, 2, 2, 1, 1, 1)[min(pair.moods_after, 5)]
                     pair.moods_after += 1
                 await _checkin(user, message, mood=mood, fine=True, rng=rng)
             elif role == "mentor" and any(d.endswith(":fine:1") for d in data):
-                if (troubled and pair.kind == "mentor") or rng.random() < SLIP_SKIP:
+                if (troubled and pair.kind == "mentor") or rng.random() < skip:
                     continue
                 await _checkin(user, message, mood=None, fine=True, rng=rng)
             elif role == "mentor" and any(":o:held" in d for d in data):
                 if troubled and pair.kind == "mentor":
                     continue  # disengaged: the meetings are no longer confirmed
-                if rng.random() < SLIP_FORGET:
+                if rng.random() < forget:
                     continue
                 away = troubled and pair.kind == "absent" or (pair.kind == "drift" and now >= pair.trouble_at
                                                                 + timedelta(days=7) if pair.trouble_at else False)
@@ -236,7 +238,7 @@ async def coordinator_acts(claire, seen: int) -> int:
 # ---------------------------------------------------------------- the run
 
 async def run(pairs: int = 40, weeks: int = 12, *, tick_hours: float = 1.0, seed_value: int = 18,
-              options: dict | None = None, coordinator_acts_on_alerts: bool = True) -> dict:
+              options: dict | None = None, coordinator_acts_on_alerts: bool = True, slips: bool = True) -> dict:
     rng = random.Random(seed_value)
     cohort = personas(pairs, weeks, rng)
     load_all()
@@ -257,7 +259,7 @@ async def run(pairs: int = 40, weeks: int = 12, *, tick_hours: float = 1.0, seed
                     await server.settle()
                     ticks += 1
                     for pair in cohort:
-                        await act(pair, clock.now(), rng)
+                        await act(pair, clock.now(), rng, slips)
                     if coordinator_acts_on_alerts:
                         seen = await coordinator_acts(claire, seen)
                     clock.advance(timedelta(hours=tick_hours))
@@ -266,7 +268,8 @@ async def run(pairs: int = 40, weeks: int = 12, *, tick_hours: float = 1.0, seed
                 result = figures(s, cohort, start=START, end=clock.now(), coordinator_chat=claire)
             engine.dispose()
     result["arguments"] = {"pairs": pairs, "weeks": weeks, "tick_hours": tick_hours, "seed": seed_value,
-                           "ticks": ticks, "options": options or {}, "coordinator_acts": coordinator_acts_on_alerts}
+                           "ticks": ticks, "options": options or {}, "coordinator_acts": coordinator_acts_on_alerts,
+                           "slips": slips}
     return result
 
 
@@ -277,10 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tick-hours", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--passive", action="store_true", help="the coordinator never presses anything")
+    parser.add_argument("--options", type=json.loads, default=None,
+                        help='programme options to try, JSON: \'{"absences_in_row": 1}\'')
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     result = asyncio.run(run(args.pairs, args.weeks, tick_hours=args.tick_hours, seed_value=args.seed,
-                             coordinator_acts_on_alerts=not args.passive))
+                             options=args.options, coordinator_acts_on_alerts=not args.passive))
     print_table(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str) + "\n")
