@@ -15,7 +15,14 @@ from tests.factories import make_pair, make_participant, make_programme
 
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
 START = date(2026, 9, 7)
-OPTIONS = signals.SignalOptions()
+# The rules' mechanics at the thresholds these tests name (the defaults tuned by issue 18 are checked below).
+OPTIONS = signals.SignalOptions(mentor_warning_after=2, absences_in_row=2, plan_stalled_days=28)
+
+
+def test_the_defaults_tuned_on_the_cohort_simulation():
+    d = signals.SignalOptions()
+    assert (d.mentor_warning_after, d.absences_in_row, d.plan_stalled_days, d.mood_drop, d.mentor_head_start_hours,
+            d.checkins_missed_in_row) == (1, 1, 35, 1.5, 48, 2)
 
 
 def history(**kwargs) -> signals.History:
@@ -252,8 +259,8 @@ def pair(session):
         return binome.id, claire.id, zoe.id
 
 
-def finding(level: int) -> signals.Finding:
-    return signals.Finding("checkins_missed", "medium", level, None, {"missed_in_row": level})
+def finding(level: int, severity: str = "medium") -> signals.Finding:
+    return signals.Finding("checkins_missed", severity, level, None, {"missed_in_row": level})
 
 
 def test_same_signal_alerts_once_again_when_worse_and_clears_when_gone(session, pair):
@@ -262,8 +269,11 @@ def test_same_signal_alerts_once_again_when_worse_and_clears_when_gone(session, 
         binome = s.get(Binome, binome_id)
         assert [why for _, why in alert_rules.sync(session=s, binome=binome, findings=[finding(2)], now=NOW)] == ["new"]
         assert alert_rules.sync(session=s, binome=binome, findings=[finding(2)], now=NOW + timedelta(hours=1)) == []
-        raised = alert_rules.sync(session=s, binome=binome, findings=[finding(3)], now=NOW + timedelta(hours=2))
-        assert [(a.level, why) for a, why in raised] == [(3, "worse")]
+        # A higher level at the same severity is recorded quietly (issue 18); graver, it is told again.
+        assert alert_rules.sync(session=s, binome=binome, findings=[finding(3)], now=NOW + timedelta(hours=2)) == []
+        assert s.exec(select(Alert)).one().level == 3
+        raised = alert_rules.sync(session=s, binome=binome, findings=[finding(4, "high")], now=NOW + timedelta(hours=2))
+        assert [(a.level, why) for a, why in raised] == [(4, "worse")]
         alert_rules.sync(session=s, binome=binome, findings=[], now=NOW + timedelta(hours=3))
         alert = s.exec(select(Alert)).one()
         assert alert.status == AlertStatus.CLEARED and alert.cleared_at == NOW + timedelta(hours=3)
@@ -272,7 +282,7 @@ def test_same_signal_alerts_once_again_when_worse_and_clears_when_gone(session, 
                                                    now=NOW + timedelta(hours=4))] == ["new"]
         actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.subject.startswith("alert:"))
                                             .order_by(AuditLog.id))]
-        assert actions == ["alert.opened", "alert.worse", "alert.cleared", "alert.opened"]
+        assert actions == ["alert.opened", "alert.worse", "alert.worse", "alert.cleared", "alert.opened"]
 
 
 def test_resolved_stays_quiet_unless_worse_and_snoozed_is_quiet_until_its_end(session, pair):
