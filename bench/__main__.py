@@ -6,9 +6,11 @@
     .venv/bin/python -m bench --only inbound,fanout
     .venv/bin/python -m bench --database-url postgresql://binome@127.0.0.1:55432/bench   # an empty database
     .venv/bin/python -m bench --workers-database-url postgresql://…/bench   # PostgreSQL for the workers only
+    .venv/bin/python -m bench --only cohort                   # issue 18's table: 40 binômes over 12 weeks
 
 Scenarios: inbound (bench/inbound.py), scan (bench/scan.py), startup (bench/delivery.py), fanout
-(bench/delivery.py), workers (bench/workers.py). Figures only: nothing here asserts a time.
+(bench/delivery.py), workers (bench/workers.py), cohort (bench/cohort.py: the warning signs on a
+simulated cohort, issue 18's table). Figures only: nothing here asserts a time.
 """
 from __future__ import annotations
 
@@ -23,10 +25,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import delivery, inbound, report, scan, workers
+from bench import cohort, cohort_figures, delivery, inbound, report, scan, workers
 from storage.db import make_engine
 
-SCENARIOS = ("inbound", "scan", "startup", "fanout", "workers", "report")
+SCENARIOS = ("inbound", "scan", "startup", "fanout", "workers", "report", "cohort")
 
 
 def machine() -> dict:
@@ -123,6 +125,8 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
                      f"its claims' lease: {_f(w['claim_lease_seconds'], ' s', 0)}", ""))
         rows.append(("  /help through the balancer after the kill",
                      f"{w['visitors_answered']}/{w['visitors']} answered once", "all", ""))
+    if "cohort" in results:
+        rows += [(what, measured, goal, "") for what, measured, goal in cohort_figures.table(results["cohort"])]
     return rows
 
 
@@ -173,6 +177,9 @@ async def run(args) -> dict:
         for count in (2, 3):
             step(f"{count} workers")
             results["workers"].append(await workers.run(count, args.workers_messages, url))
+    if "cohort" in only:
+        step("cohort")  # SQLite always: a cohort of a few dozen pairs
+        results["cohort"] = await cohort.run(args.cohort_pairs, args.cohort_weeks)
     return results
 
 
@@ -190,9 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fanout", type=int, default=2000, help="messages in the fan-out")
     parser.add_argument("--workers-messages", type=int, default=600,
                         help="check-ins due in the workers scenario (one per person)")
+    parser.add_argument("--cohort-pairs", type=int, default=40, help="binômes of the cohort simulation")
+    parser.add_argument("--cohort-weeks", type=int, default=12, help="weeks the cohort simulation lives through")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.updates, args.fanout, args.workers_messages = "30", 10, 20, 20
+        args.cohort_pairs, args.cohort_weeks = 12, 3
     results = asyncio.run(run(args))
     document = {"machine": machine(), "arguments": {k: str(v) for k, v in vars(args).items()}, "results": results}
     print_table(table(results))

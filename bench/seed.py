@@ -122,7 +122,9 @@ def seed(url: str, binomes: int, *, now: datetime, migrate: bool = True) -> Seed
         programme_id = w.next_id(connection, "programme")
         w.insert(connection, "programme", [dict(
             id=programme_id, name=f"Bench {programme_id} {binomes}", timezone="Europe/Brussels", language="fr",
-            vocabulary="mentor", duration_months=6, meetings_per_month=2, options=json.dumps({}),
+            vocabulary="mentor", duration_months=6, meetings_per_month=2,
+            # No quiet hours: the scenarios run at the real time of day and the sender checks them at send time.
+            options=json.dumps({"quiet_hours": "00:00-00:00"}),
             created_at=w.when(now - timedelta(days=60)))])
         first_person = w.next_id(connection, "participant")
         first_binome = w.next_id(connection, "binome")

@@ -35,7 +35,10 @@ from bot.replies import TELEGRAM_TEXT_LIMIT, split_text  # noqa: F401 (the one s
 from bot.services import Services
 from storage import outbox
 from storage.models import OutboundMessage, Participant, ParticipantStatus, Programme
+from storage.options import meeting_options
+from storage.participants import timezone_of
 from storage.reachability import participant_unreachable
+from storage.schedule import out_of_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +288,8 @@ def _prepare(session: Session, message: OutboundMessage, participant: Participan
     if kind.relevant is not None and not kind.relevant(session, message):
         _close(message, now, "no longer relevant")
         return None
+    if message.telegram_message_id is None and _wait_for_morning(message, participant, programme, now):
+        return None
     tr = _translator(participant.language, programme.language, participant.timezone or programme.timezone)
     rendered = render(tr, message.params, participant, session)
     if kind.page and web_url and PAGE_ROW:
@@ -292,6 +297,19 @@ def _prepare(session: Session, message: OutboundMessage, participant: Participan
         rendered = dataclasses.replace(rendered, reply_markup=InlineKeyboardMarkup(rows))
     return _Prepared(message.id, participant.id, participant.telegram_chat_id, rendered, message.telegram_message_id,
                      kind.priority)
+
+
+def _wait_for_morning(message: OutboundMessage, participant: Participant, programme: Programme,
+                      now: datetime) -> bool:
+    """Quiet hours are checked again at send time: a row queued for the day but due only now that the
+    bot is back at night (an outage) waits for the end of the recipient's quiet hours, without counting
+    an attempt; past its `stale_after` by then, it is dropped as stale at that attempt."""
+    allowed = out_of_quiet_hours(now, tz=timezone_of(participant, programme),
+                                 quiet=meeting_options(programme).quiet_hours, direction="later")
+    if allowed <= now:
+        return False
+    message.next_attempt_at, message.claimed_by, message.claimed_until = allowed, None, None
+    return True
 
 
 @functools.lru_cache(maxsize=256)

@@ -122,10 +122,10 @@ def describe(tr: Translator, session: Session, alert: Alert) -> str:
                   "check-ins, since {date}.").format(at_most=facts["at_most"], n=facts["in_row"],
                                                      date=_d(tr, facts["since"]), **who)
     elif s == signals.MOOD_DROP:
-        text = tr.ngettext("{name} ({role}) rated how things are going {points} point lower on {date} than on the "
-                           "check-in before.",
-                           "{name} ({role}) rated how things are going {points} points lower on {date} than on the "
-                           "check-in before.", facts["points"]).format(
+        text = tr.ngettext("{name} ({role}) has rated how things are going lower on the last 2 check-ins (the last on "
+                           "{date}): about {points} point below the earlier ones.",
+                           "{name} ({role}) has rated how things are going lower on the last 2 check-ins (the last on "
+                           "{date}): about {points} points below the earlier ones.", facts["points"]).format(
             points=facts["points"], date=_d(tr, facts["on"]), **who)
     elif s == signals.MENTOR_CONCERN:
         text = tr("{name} ({role}) has a concern about the binôme (check-in of {date}).").format(

@@ -3,7 +3,8 @@
 One alert per (binôme, signal, person concerned) at a time. `sync` compares what the rules find now
 with the alerts already there:
 - a new sign opens an alert (to notify);
-- the same sign, still open (open, acknowledged or snoozed), alerts again only when its level grows;
+- the same sign, still open (open, acknowledged or snoozed), alerts again only when its severity grows
+  (a higher level of the same severity is recorded quietly: it does not change what to do);
 - a sign resolved by a coordinator stays quiet while its level stays the same; worse, it opens a new alert;
 - a sign no longer found clears its open alert;
 - a snoozed alert is quiet until `snoozed_until` (its facts are kept up to date meanwhile); then it is
@@ -26,7 +27,7 @@ from storage.models import (Alert, AlertStatus, Binome, OutboundMessage, Partici
 from storage.options import meeting_options
 from storage.participants import timezone_of
 from storage.schedule import out_of_quiet_hours
-from storage.signals import Finding, SignalOptions, signal_options
+from storage.signals import SEVERITY_ORDER, Finding, SignalOptions, signal_options
 
 LIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.SNOOZED)
 SNOOZE = timedelta(days=7)
@@ -80,9 +81,12 @@ def raise_finding(*, session: Session, binome: Binome, finding: Finding, now: da
                 alert.facts = finding.facts
                 session.add(alert)
             return None
+        graver = SEVERITY_ORDER[finding.severity] < SEVERITY_ORDER[alert.severity]
         alert.level, alert.severity, alert.facts = finding.level, finding.severity, finding.facts
         session.add(alert)
-        if alert.status == AlertStatus.SNOOZED and alert.snoozed_until and now < alert.snoozed_until:
+        if not graver or (alert.status == AlertStatus.SNOOZED and alert.snoozed_until and now < alert.snoozed_until):
+            # Worse but no graver: what to do is the same, so the card is not sent again (issue 18);
+            # the coordinator's choice (taken in hand, snoozed) stands and the facts follow.
             _audit(session, alert, "alert.worse", now, quiet=True)
             return None
         _reopen(alert, now)

@@ -90,9 +90,10 @@ class WeekFacts:
 
 
 def week_facts(*, session: Session, programme_id: int, now: datetime) -> WeekFacts:
-    """The programme's open alerts by age, and the last 7 days' meetings and check-ins."""
+    """The programme's open alerts by age, and the last 7 days' meetings and check-ins, as of `now` (a
+    digest caught up after an outage says what it would have said at its hour)."""
     week_ago = now - timedelta(days=7)
-    live = open_alerts(session=session, programme_id=programme_id)
+    live = [a for a in open_alerts(session=session, programme_id=programme_id) if a.opened_at <= now]  # as of `now`
     binomes = session.exec(select(Binome.id).where(Binome.programme_id == programme_id)).all()
     meetings = session.exec(select(Meeting.status).where(col(Meeting.binome_id).in_(binomes),
                                                          Meeting.starts_at >= week_ago, Meeting.starts_at < now)).all()

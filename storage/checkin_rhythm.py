@@ -83,18 +83,25 @@ def skip_reason(*, session: Session, checkin: CheckIn, participant: Participant,
     tz = timezone_of(participant, programme)
     if away_pause(session=session, participant_id=participant.id, day=local_day(checkin.due_at, tz)) is not None:
         return "away"
-    window = timedelta(days=checkin_options(programme).skip_meeting_days)
-    meeting = session.exec(
-        select(Meeting.id).where(Meeting.binome_id == checkin.binome_id,
-                                 col(Meeting.status).not_in([s.value for s in _NOT_A_MEETING]),
-                                 Meeting.starts_at >= checkin.due_at - window,
-                                 Meeting.starts_at <= checkin.due_at + window)
-    ).first()
-    if meeting is not None:
+    if checkin_options(programme).near_meeting == "skip" and near_meeting(session=session, checkin=checkin,
+                                                                          programme=programme):
         return "meeting"
     if now - checkin.due_at > SENT_LATE_LIMIT and checkin.snoozed_until is None:
         return "stale"
     return None
+
+
+def near_meeting(*, session: Session, checkin: CheckIn, programme: Programme) -> bool:
+    """A meeting (proposed, confirmed or held) starts within `checkin_skip_meeting_days` of the due time.
+    By default (`checkin_near_meeting` "light") the check-in still goes, lighter: the plan is for the
+    meeting, so it asks no action; skipping it instead left half the weeks without a sign (issue 18)."""
+    window = timedelta(days=checkin_options(programme).skip_meeting_days)
+    return session.exec(
+        select(Meeting.id).where(Meeting.binome_id == checkin.binome_id,
+                                 col(Meeting.status).not_in([s.value for s in _NOT_A_MEETING]),
+                                 Meeting.starts_at >= checkin.due_at - window,
+                                 Meeting.starts_at <= checkin.due_at + window)
+    ).first() is not None
 
 
 def skip(*, session: Session, checkin: CheckIn, reason: str, now: datetime) -> None:

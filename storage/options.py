@@ -48,7 +48,8 @@ class CheckinOptions:
     every_weeks: int = 1
     reminder_hours: int = 24  # after sending (or the end of a snooze) without any answer
     missed_hours: int = 24  # after the reminder without any answer
-    skip_meeting_days: int = 2  # a meeting starting within this many days of the due time replaces it
+    skip_meeting_days: int = 2  # a meeting starting within this many days of the due time: see near_meeting
+    near_meeting: str = "light"  # "light": still sent, without the plan's questions (issue 18); "skip": not sent
     change_minutes: int = 60  # how long a finished check-in can still be changed
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
 
@@ -65,6 +66,7 @@ def checkin_options(programme: Programme) -> CheckinOptions:
         reminder_hours=int(options.get("checkin_reminder_hours", default.reminder_hours)),
         missed_hours=int(options.get("checkin_missed_hours", default.missed_hours)),
         skip_meeting_days=int(options.get("checkin_skip_meeting_days", default.skip_meeting_days)),
+        near_meeting=str(options.get("checkin_near_meeting", default.near_meeting)),
         change_minutes=int(options.get("checkin_change_minutes", default.change_minutes)),
         quiet_hours=meeting_options(programme).quiet_hours,
     )
@@ -139,6 +141,19 @@ def _hhmm(text: str) -> str:
     return text.strip()
 
 
+def _near_meeting(text: str) -> str:
+    if text.strip() not in ("light", "skip"):
+        raise ValueError(text)
+    return text.strip()
+
+
+def _mood_drop(text: str) -> float:
+    value = float(text)
+    if not 0.5 <= value <= 4:
+        raise ValueError(text)
+    return value
+
+
 def _factor(text: str) -> float:
     value = float(text)
     if not 1 <= value <= 10:
@@ -189,6 +204,7 @@ SETTABLE = {
     "checkin_reminder_hours": _int_in(1, 168),
     "checkin_missed_hours": _int_in(1, 168),
     "checkin_skip_meeting_days": _int_in(0, 14),
+    "checkin_near_meeting": _near_meeting,
     "checkin_change_minutes": _int_in(0, 24 * 60),
     "action_categories": _categories,
     "outcomes": _outcomes,
@@ -200,7 +216,8 @@ SETTABLE = {
     "first_meeting_days": _int_in(1, 120),
     "mood_low": _int_in(1, 4),
     "mood_low_in_row": _int_in(1, 20),
-    "mood_drop": _int_in(1, 4),
+    "mood_drop": _mood_drop,
+    "mentor_head_start_hours": _int_in(0, 168),
     "plan_stalled_days": _int_in(1, 365),
     "action_blocked_days": _int_in(1, 365),
     "unconfirmed_meetings": _int_in(1, 20),
@@ -244,6 +261,7 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "checkin_reminder_hours": checkin.reminder_hours,
         "checkin_missed_hours": checkin.missed_hours,
         "checkin_skip_meeting_days": checkin.skip_meeting_days,
+        "checkin_near_meeting": checkin.near_meeting,
         "checkin_change_minutes": checkin.change_minutes,
         "action_categories": ",".join(categories_for(programme)),
         "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),

@@ -5,16 +5,12 @@ Each rule takes the binôme's `History` (gathered once by `history_of`), `now` a
 categories, ids for the renderer): never a title, a note or a word the pair wrote. `level` grows when
 the same sign gets worse; `storage.alerts` alerts again only then (see docs/warning-signs.md).
 
-Option keys (Programme.options, JSON), with their defaults:
-    checkins_missed_in_row 2, mentor_warning_after 2, absences_in_row 2, absences_total 3,
-    no_meeting_factor 1.5, first_meeting_days 14, mood_low 2, mood_low_in_row 2, mood_drop 2,
-    plan_stalled_days 28, action_blocked_days 14, unconfirmed_meetings 2, closure_warning_days 14,
-    renotify_hours 48, backup_coordinator_id null (a coordinator's participant id, or a list of them),
-    digest_hour 8 (Monday, coordinator's local time).
+Option keys (Programme.options, JSON) and their defaults: `SignalOptions` below, and docs/warning-signs.md
+(what each default buys and costs, measured on the cohort simulation, bench/cohort.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session
@@ -48,15 +44,16 @@ SIGNALS = (CHECKINS_MISSED, ABSENCES, NO_FIRST_MEETING, NO_MEETING, MOOD_LOW, MO
 @dataclass(frozen=True)
 class SignalOptions:
     checkins_missed_in_row: int = 2
-    mentor_warning_after: int = 2  # the mentee's misses in a row before the mentor's soft warning
-    absences_in_row: int = 2
+    mentor_warning_after: int = 1  # the mentee's misses in a row before the mentor's soft warning (cohort: 1)
+    mentor_head_start_hours: int = 48  # the mentor's soft warning comes this long before the coordinator's alert
+    absences_in_row: int = 1  # an unexcused absence is told (cohort: 2 made "stops coming" wait 2 meetings)
     absences_total: int = 3
     no_meeting_factor: float = 1.5
     first_meeting_days: int = 14
     mood_low: int = 2  # "low" is at most this, on the 1–5 scale
     mood_low_in_row: int = 2
-    mood_drop: int = 2
-    plan_stalled_days: int = 28
+    mood_drop: float = 1.5  # the last 2 answers' mean this far below the 4 before them: a falling trend
+    plan_stalled_days: int = 35  # cohort: 28 raised 0.05 false alerts a binôme-month on healthy pairs
     action_blocked_days: int = 14
     unconfirmed_meetings: int = 2
     closure_warning_days: int = 14
@@ -69,12 +66,10 @@ class SignalOptions:
 def signal_options(programme: Programme) -> SignalOptions:
     options, default = programme.options or {}, SignalOptions()
     values = {}
-    for name in ("checkins_missed_in_row", "mentor_warning_after", "absences_in_row", "absences_total",
-                 "first_meeting_days", "mood_low", "mood_low_in_row", "mood_drop", "plan_stalled_days",
-                 "action_blocked_days", "unconfirmed_meetings", "closure_warning_days", "renotify_hours",
-                 "digest_hour"):
+    for name in (f.name for f in fields(SignalOptions) if f.type == "int" and f.name != "meetings_per_month"):
         values[name] = int(options.get(name, getattr(default, name)))
     values["no_meeting_factor"] = float(options.get("no_meeting_factor", default.no_meeting_factor))
+    values["mood_drop"] = float(options.get("mood_drop", default.mood_drop))
     backup = options.get("backup_coordinator_id")
     if backup is None:
         backup = ()
@@ -95,9 +90,7 @@ class Finding:
 
 
 def _day(moment: datetime | date | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment.date() if isinstance(moment, datetime) else moment).isoformat()
+    return None if moment is None else (moment.date() if isinstance(moment, datetime) else moment).isoformat()
 
 
 def _midnight(day: date) -> datetime:
@@ -120,10 +113,24 @@ def missed_streak(checkins: list[CheckIn], participant_id: int) -> list[CheckIn]
     return list(reversed(streak))
 
 
+def mentor_head_start_ends(history: History, streak: list[CheckIn], options: SignalOptions) -> datetime | None:
+    """While the mentee's streak is at the coordinator's threshold, the moment the mentor's head start
+    ends: the mentor was warned at the `mentor_warning_after`-th miss and has this long to reach out
+    first (the ladder: mentee, mentor, coordinator). None when no head start applies."""
+    warn_at, threshold = options.mentor_warning_after, options.checkins_missed_in_row
+    if not options.mentor_head_start_hours or len(streak) != threshold or not 0 < warn_at <= threshold:
+        return None
+    warned = streak[warn_at - 1].missed_at
+    return warned + timedelta(hours=options.mentor_head_start_hours) if warned is not None else None
+
+
 def checkins_missed(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
     findings = []
     for person in (history.mentee, history.mentor):
         streak = missed_streak(history.checkins, person.id)
+        head_start = mentor_head_start_ends(history, streak, options) if person is history.mentee else None
+        if head_start is not None and now < head_start:
+            continue  # the mentor hears first
         if len(streak) >= options.checkins_missed_in_row:
             answered = [c for c in history.checkins if c.participant_id == person.id
                         and c.status == CheckInStatus.ANSWERED]
@@ -168,8 +175,13 @@ def absences(history: History, now: datetime, options: SignalOptions) -> list[Fi
     return findings
 
 
+_MET = (MeetingStatus.HELD, MeetingStatus.UNCONFIRMED)  # a meeting the mentor forgot to confirm likely took place
+
+
 def no_meeting(history: History, now: datetime, options: SignalOptions) -> Finding | None:
-    held = [m for m in history.meetings if m.status == MeetingStatus.HELD and m.starts_at <= now]
+    """No meeting for longer than factor × cadence. A meeting left unconfirmed counts as met here (the
+    `unconfirmed_meetings` sign is about the missing answers), so one forgotten answer raises nothing."""
+    held = [m for m in history.meetings if m.status in _MET and m.starts_at <= now]
     started = _midnight(history.binome.started_on)
     planned = [m for m in history.meetings if m.status in (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
                and m.starts_at > now]
@@ -212,15 +224,18 @@ def mood_low(history: History, now: datetime, options: SignalOptions) -> Finding
 
 
 def mood_drop(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    """The trend, not two points: the mean of the last 2 answered scales is `mood_drop` or more below
+    the mean of the (up to) 4 answers before them. A single 5 → 3 is not a trend; 4, 4, 3, 2 is."""
     moods = _mentee_moods(history)
-    if len(moods) < 2:
+    if len(moods) < 3:
         return None
-    before, after = moods[-2], moods[-1]
-    drop = before.mood - after.mood
+    recent, earlier = moods[-2:], moods[-6:-2]
+    drop = sum(c.mood for c in earlier) / len(earlier) - sum(c.mood for c in recent) / len(recent)
     if drop < options.mood_drop:
         return None
-    return Finding(MOOD_DROP, MEDIUM, drop, history.mentee.id,
-                   {"points": drop, "scale": 5, "on": _day(after.due_at)})
+    points = max(1, round(drop))
+    return Finding(MOOD_DROP, MEDIUM, points, history.mentee.id,
+                   {"points": points, "scale": 5, "on": _day(recent[-1].due_at)})
 
 
 def mentor_concern(history: History, now: datetime, options: SignalOptions) -> Finding | None:
@@ -321,7 +336,7 @@ def findings_for(history: History, now: datetime, options: SignalOptions) -> lis
 
 _AFTER = timedelta(microseconds=1)  # "more than a limit" is first true one microsecond after it
 _DATED = (MeetingStatus.HELD, MeetingStatus.MENTEE_ABSENT, MeetingStatus.MENTOR_ABSENT, MeetingStatus.PROPOSED,
-          MeetingStatus.CONFIRMED)
+          MeetingStatus.CONFIRMED, MeetingStatus.UNCONFIRMED)
 
 
 def _next_day_count(since: datetime, now: datetime) -> datetime:
@@ -331,7 +346,7 @@ def _next_day_count(since: datetime, now: datetime) -> datetime:
 
 def _time_points(history: History, now: datetime, options: SignalOptions) -> list[datetime]:
     points = [m.starts_at for m in history.meetings if m.status in _DATED and m.starts_at > now]  # settles, passes
-    held = [m for m in history.meetings if m.status == MeetingStatus.HELD and m.starts_at <= now]
+    held = [m for m in history.meetings if m.status in _MET and m.starts_at <= now]
     if not held:
         started = _midnight(history.binome.started_on)
         first = started + timedelta(days=options.first_meeting_days)
@@ -350,6 +365,8 @@ def _time_points(history: History, now: datetime, options: SignalOptions) -> lis
         last = max(moments) if moments else _midnight(history.binome.started_on)
         stalled = last + timedelta(days=options.plan_stalled_days)
         points.append(stalled if now < stalled else _next_day_count(last, now))
+    head_start = mentor_head_start_ends(history, missed_streak(history.checkins, history.mentee.id), options)
+    points += [head_start] if head_start is not None and head_start > now else []
     limit = timedelta(days=options.action_blocked_days)
     points += [a.status_changed_at + limit for a in history.actions
                if a.status == ActionStatus.BLOCKED and a.status_changed_at + limit > now]

@@ -10,7 +10,8 @@ from storage import checkin_progress as progress
 from storage import checkin_rhythm as rhythm
 from storage import checkins as rules
 from storage.models import (CheckIn, CheckInAnswer, CheckInStatus, Meeting, MeetingStatus, ParticipantStatus,
-                            Programme)
+                            PlanAction, Programme)
+from storage.scheduled import checkins as checkins_step
 from tests.factories import make_pair, make_programme
 
 UTC = timezone.utc
@@ -64,9 +65,27 @@ def test_a_due_time_in_quiet_hours_moves_to_the_morning(session):
         assert checkin.due_at == datetime(2026, 9, 9, 6, 0, tzinfo=UTC)  # 08:00 in Brussels
 
 
-def test_skipped_near_a_meeting_when_away_or_paused(session):
+def test_near_a_meeting_a_check_in_still_goes_lighter_by_default(session):
+    """Issue 18: skipping the check-in near a meeting left half the weeks without a sign; it now goes, with
+    no action asked (the plan is for the meeting), unless the programme sets checkin_near_meeting "skip"."""
     with session() as s:
         programme, mentor, mentee, binome = setup_pair(s)
+        checkin = rhythm.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
+        s.add(Meeting(binome_id=binome.id, starts_at=checkin.due_at + timedelta(days=1), status=MeetingStatus.CONFIRMED,
+                      proposed_by=mentor.id, created_at=NOW))
+        s.add(PlanAction(binome_id=binome.id, title="CV", due_on=date(2026, 9, 10), created_by=mentee.id, created_at=NOW,
+                         changed_at=NOW, status_changed_at=NOW))
+        s.flush()
+        assert rhythm.near_meeting(session=s, checkin=checkin, programme=programme)
+        assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme,
+                                  now=checkin.due_at) is None
+        checkins_step.queue_due_work(s, checkin.due_at, scan=False)
+        assert (checkin.status, checkin.action_ids, checkin.step) == (CheckInStatus.OPEN, "", "mood")
+
+
+def test_skipped_near_a_meeting_when_away_or_paused(session):
+    with session() as s:
+        programme, mentor, mentee, binome = setup_pair(s, checkin_near_meeting="skip")
         checkin = rhythm.schedule_next(session=s, binome=binome, participant=mentee, programme=programme, now=NOW)
         due = checkin.due_at
         assert rhythm.skip_reason(session=s, checkin=checkin, participant=mentee, programme=programme, now=due) is None

@@ -25,7 +25,7 @@ async def test_the_tick_runs_by_itself_and_sends_only_what_is_due(server, engine
         outbox.enqueue(session=s, participant_id=mentor.id, kind="partner_joined", key="now", due_at=clock.now(),
                        now=clock.now(), params={"participant_id": mentee.id})
         outbox.enqueue(session=s, participant_id=mentor.id, kind="partner_joined", key="later",
-                       due_at=clock.now().replace(hour=20), now=clock.now(), params={"participant_id": mentee.id})
+                       due_at=clock.now().replace(hour=18), now=clock.now(), params={"participant_id": mentee.id})
         assert outbox.enqueue(session=s, participant_id=mentor.id, kind="partner_joined", key="now",
                               due_at=clock.now(), now=clock.now(), params={}) is None  # queued once per key
     marc = server.user(user_id=501, first_name="Marc", language_code="fr")
@@ -40,7 +40,7 @@ async def test_the_tick_runs_by_itself_and_sends_only_what_is_due(server, engine
         with session() as s:
             rows = {m.idempotency_key: m for m in s.exec(select(OutboundMessage)).all()}
             assert rows["now"].sent_at == clock.now() and rows["later"].sent_at is None
-        clock.advance(hours=12)
+        clock.advance(hours=10)  # 20:00 in Brussels, before the quiet hours (checked again at send time)
         await marc.wait_for_message(predicate=lambda m: "Bonne nouvelle" in m.text, timeout=10)
 
 

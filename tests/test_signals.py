@@ -15,7 +15,14 @@ from tests.factories import make_pair, make_participant, make_programme
 
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
 START = date(2026, 9, 7)
-OPTIONS = signals.SignalOptions()
+# The rules' mechanics at the thresholds these tests name (the defaults tuned by issue 18 are checked below).
+OPTIONS = signals.SignalOptions(mentor_warning_after=2, absences_in_row=2, plan_stalled_days=28)
+
+
+def test_the_defaults_tuned_on_the_cohort_simulation():
+    d = signals.SignalOptions()
+    assert (d.mentor_warning_after, d.absences_in_row, d.plan_stalled_days, d.mood_drop, d.mentor_head_start_hours,
+            d.checkins_missed_in_row) == (1, 1, 35, 1.5, 48, 2)
 
 
 def history(**kwargs) -> signals.History:
@@ -119,6 +126,30 @@ def test_no_meeting_for_one_and_a_half_cadence():
     assert signals.no_meeting(h, last + timedelta(days=30), OPTIONS).level == 2  # worse as it drags on
 
 
+def test_a_meeting_left_unconfirmed_counts_as_met_for_no_meeting():
+    """Issue 18: one meeting the mentor forgot to confirm is no "no recent meeting" 8 days later."""
+    held, forgotten = datetime(2026, 9, 10, 15, tzinfo=timezone.utc), datetime(2026, 9, 24, 15, tzinfo=timezone.utc)
+    h = history(meetings=[meeting(0, MeetingStatus.HELD, held), meeting(1, MeetingStatus.UNCONFIRMED, forgotten)])
+    assert signals.no_meeting(h, held + timedelta(days=30), OPTIONS) is None
+    assert signals.no_meeting(h, forgotten + timedelta(days=23), OPTIONS).facts["last_meeting"] == "2026-09-24"
+    first = history(meetings=[meeting(1, MeetingStatus.UNCONFIRMED, forgotten)])
+    assert signals.no_meeting(first, datetime(2026, 9, 30, tzinfo=timezone.utc), OPTIONS) is None  # no "no first"
+
+
+def test_the_mentor_has_a_head_start_on_the_mentees_missed_check_ins():
+    """Issue 18: at the threshold, the coordinator's alert waits `mentor_head_start_hours` after the
+    miss at which the mentor was warned; a longer streak does not wait."""
+    two = history(checkins=[checkin(0, CheckInStatus.MISSED), checkin(1, CheckInStatus.MISSED)])
+    warned = two.checkins[1].missed_at
+    assert signals.checkins_missed(two, warned + timedelta(hours=47, minutes=59), OPTIONS) == []
+    assert signals.checkins_missed(two, warned + timedelta(hours=48), OPTIONS)[0].level == 2
+    assert signals.next_change_at(two, warned, OPTIONS) <= warned + timedelta(hours=48)
+    mentor = history(checkins=[checkin(0, CheckInStatus.MISSED, who=1), checkin(1, CheckInStatus.MISSED, who=1)])
+    assert signals.checkins_missed(mentor, warned, OPTIONS)[0].about == 1  # the mentor's own: no head start
+    none = signals.SignalOptions(mentor_head_start_hours=0)
+    assert signals.checkins_missed(two, warned, none)[0].level == 2
+
+
 def test_meetings_left_unconfirmed_twice():
     one = history(meetings=[meeting(0, MeetingStatus.UNCONFIRMED), meeting(1, MeetingStatus.HELD)])
     assert signals.unconfirmed(one, NOW, OPTIONS) is None
@@ -139,11 +170,21 @@ def test_mood_low_on_two_check_ins_in_a_row():
     assert found.level == 2 and found.facts["at_most"] == 2 and "scores" not in found.facts and found.severity == "high"
 
 
-def test_mood_drop_of_two_points():
-    one = history(checkins=[checkin(0, CheckInStatus.ANSWERED, mood=5), checkin(1, CheckInStatus.ANSWERED, mood=4)])
-    assert signals.mood_drop(one, NOW, OPTIONS) is None
-    two = history(checkins=[checkin(0, CheckInStatus.ANSWERED, mood=5), checkin(1, CheckInStatus.ANSWERED, mood=3)])
-    assert signals.mood_drop(two, NOW, OPTIONS).facts == {"points": 2, "scale": 5, "on": "2026-09-14"}
+def _moods(*values: int) -> signals.History:
+    return history(checkins=[checkin(n, CheckInStatus.ANSWERED, mood=m) for n, m in enumerate(values)])
+
+
+def test_mood_drop_is_a_trend_not_two_points():
+    """Issue 18: a single 5 → 3 on a healthy pair is not a drop; a gradual 4, 4, 3, 2 is, though no two
+    answers in a row differ by 2 (the old rule saw nothing there until "low" twice in a row)."""
+    assert signals.mood_drop(_moods(4, 5, 5, 3), NOW, OPTIONS) is None  # one bad week
+    assert signals.mood_drop(_moods(4, 5, 3, 4), NOW, OPTIONS) is None
+    assert signals.mood_drop(_moods(4, 4, 3, 3), NOW, OPTIONS) is None  # a mean 1 point lower: not yet
+    found = signals.mood_drop(_moods(4, 4, 3, 2), NOW, OPTIONS)  # earlier 4.0, last two 2.5
+    assert found.facts == {"points": 2, "scale": 5, "on": "2026-09-28"} and found.level == 2
+    assert signals.mood_drop(_moods(5, 1), NOW, OPTIONS) is None and signals.mood_low(_moods(2, 1), NOW, OPTIONS)
+    custom = signals.SignalOptions(mood_drop=1.0)
+    assert signals.mood_drop(_moods(4, 4, 3, 3), NOW, custom).level == 1
 
 
 def test_mentor_concern():
@@ -218,8 +259,8 @@ def pair(session):
         return binome.id, claire.id, zoe.id
 
 
-def finding(level: int) -> signals.Finding:
-    return signals.Finding("checkins_missed", "medium", level, None, {"missed_in_row": level})
+def finding(level: int, severity: str = "medium") -> signals.Finding:
+    return signals.Finding("checkins_missed", severity, level, None, {"missed_in_row": level})
 
 
 def test_same_signal_alerts_once_again_when_worse_and_clears_when_gone(session, pair):
@@ -228,8 +269,11 @@ def test_same_signal_alerts_once_again_when_worse_and_clears_when_gone(session, 
         binome = s.get(Binome, binome_id)
         assert [why for _, why in alert_rules.sync(session=s, binome=binome, findings=[finding(2)], now=NOW)] == ["new"]
         assert alert_rules.sync(session=s, binome=binome, findings=[finding(2)], now=NOW + timedelta(hours=1)) == []
-        raised = alert_rules.sync(session=s, binome=binome, findings=[finding(3)], now=NOW + timedelta(hours=2))
-        assert [(a.level, why) for a, why in raised] == [(3, "worse")]
+        # A higher level at the same severity is recorded quietly (issue 18); graver, it is told again.
+        assert alert_rules.sync(session=s, binome=binome, findings=[finding(3)], now=NOW + timedelta(hours=2)) == []
+        assert s.exec(select(Alert)).one().level == 3
+        raised = alert_rules.sync(session=s, binome=binome, findings=[finding(4, "high")], now=NOW + timedelta(hours=2))
+        assert [(a.level, why) for a, why in raised] == [(4, "worse")]
         alert_rules.sync(session=s, binome=binome, findings=[], now=NOW + timedelta(hours=3))
         alert = s.exec(select(Alert)).one()
         assert alert.status == AlertStatus.CLEARED and alert.cleared_at == NOW + timedelta(hours=3)
@@ -238,7 +282,7 @@ def test_same_signal_alerts_once_again_when_worse_and_clears_when_gone(session, 
                                                    now=NOW + timedelta(hours=4))] == ["new"]
         actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.subject.startswith("alert:"))
                                             .order_by(AuditLog.id))]
-        assert actions == ["alert.opened", "alert.worse", "alert.cleared", "alert.opened"]
+        assert actions == ["alert.opened", "alert.worse", "alert.worse", "alert.cleared", "alert.opened"]
 
 
 def test_resolved_stays_quiet_unless_worse_and_snoozed_is_quiet_until_its_end(session, pair):

@@ -2,9 +2,10 @@
 and queue the Monday digest.
 
 Ladder (see docs/warning-signs.md): a missed check-in → a kind nudge to the person (first miss of a
-streak); the mentee's 2nd miss in a row → a soft warning to the mentor; a threshold crossed → an alert
-to the programme's coordinators; unacknowledged 48 h → re-notified once; 48 h more → the backup
-coordinator.
+streak); the mentee's 2nd miss in a row → a soft warning to the mentor, who has a head start
+(`mentor_head_start_hours`) before the coordinator's alert on those misses; a threshold crossed → an
+alert to the programme's coordinators; unacknowledged 48 h → re-notified once (one reminder a binôme,
+its gravest alert's card); 48 h more → the backup coordinator.
 """
 from __future__ import annotations
 
@@ -155,10 +156,16 @@ def _renotify(session: Session, now: datetime) -> None:
         return cache[alert.programme_id]
 
     shortest = timedelta(hours=1)
-    for alert in rules.due_renotify(session=session, now=now, after=shortest):
-        if now - alert.notified_at >= timedelta(hours=options_of(alert).renotify_hours):
+    due = [a for a in rules.due_renotify(session=session, now=now, after=shortest)
+           if now - a.notified_at >= timedelta(hours=options_of(a).renotify_hours)]
+    by_binome: dict[int, list[Alert]] = {}
+    for alert in due:
+        by_binome.setdefault(alert.binome_id, []).append(alert)
+    for alerts in by_binome.values():  # one reminder a binôme: its gravest alert's card (issue 18)
+        alerts.sort(key=lambda a: (signals.SEVERITY_ORDER[a.severity], a.opened_at, a.id))
+        for alert in alerts:
             rules.mark_renotified(session=session, alert=alert, now=now)
-            rules.notify(session=session, alert=alert, now=now, which="renotify")
+        rules.notify(session=session, alert=alerts[0], now=now, which="renotify")
     for alert in rules.due_escalation(session=session, now=now, after=shortest):
         options = options_of(alert)
         if now - alert.renotified_at < timedelta(hours=options.renotify_hours):
@@ -169,23 +176,37 @@ def _renotify(session: Session, now: datetime) -> None:
             rules.notify(session=session, alert=alert, now=now, which="escalate", to=backups)
 
 
+DIGEST_CATCH_UP = timedelta(hours=36)  # a digest missed at its hour (the bot was down) still goes this long after
+
+
 def _digests(session: Session, now: datetime) -> None:
-    """Monday at the programme's digest hour, each coordinator's local time: the week in numbers, when
-    there is something to say."""
+    """Monday from the programme's digest hour, each coordinator's local time: the week in numbers, when
+    there is something to say. Queued at the first scan from that hour on, so an outage over that hour
+    only delays it (up to DIGEST_CATCH_UP; the key keeps it to one a week)."""
     coordinators = session.exec(select(Participant).where(Participant.role == Role.COORDINATOR,
                                                           col(Participant.telegram_chat_id).is_not(None))).all()
-    facts_by_programme = {}
+    facts_by_programme, wanted = {}, {}
     for coordinator in coordinators:
         programme = session.get(Programme, coordinator.programme_id)
         local = now.astimezone(ZoneInfo(timezone_of(coordinator, programme)))
         hour = signals.signal_options(programme).digest_hour
-        if local.weekday() != 0 or not hour <= local.hour < hour + 1:
-            continue
-        if programme.id not in facts_by_programme:
-            facts_by_programme[programme.id] = week_facts(session=session, programme_id=programme.id, now=now)
-        if not facts_by_programme[programme.id].something_to_say:
+        monday = (local - timedelta(days=local.weekday())).replace(hour=hour, minute=0, second=0, microsecond=0)
+        if not monday <= local < monday + DIGEST_CATCH_UP:
             continue
         year, week, _ = local.isocalendar()
-        outbox.enqueue(session=session, participant_id=coordinator.id, kind="coordinator_digest", now=now,
-                       key=f"digest:{coordinator.id}:{year}-W{week:02d}", due_at=now,
-                       params={"at": now.isoformat()})
+        as_of = now if local < monday + timedelta(hours=1) else monday.astimezone(now.tzinfo)  # caught up: as at its hour
+        wanted[f"digest:{coordinator.id}:{year}-W{week:02d}"] = (coordinator, programme, as_of)
+    if not wanted:
+        return
+    queued = set(session.exec(select(OutboundMessage.idempotency_key)
+                              .where(col(OutboundMessage.idempotency_key).in_(sorted(wanted)))).all())
+    for key, (coordinator, programme, as_of) in wanted.items():
+        if key in queued:
+            continue
+        if (programme.id, as_of) not in facts_by_programme:
+            facts_by_programme[programme.id, as_of] = week_facts(session=session, programme_id=programme.id, now=as_of)
+        if not facts_by_programme[programme.id, as_of].something_to_say:
+            continue
+        outbox.enqueue(session=session, participant_id=coordinator.id, kind="coordinator_digest", now=now, key=key,
+                       due_at=rules.after_quiet_hours(session=session, participant=coordinator, now=now),
+                       params={"at": as_of.isoformat()})

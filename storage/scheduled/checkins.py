@@ -32,7 +32,8 @@ def queue_due_work(session: Session, now: datetime, *, scan: bool) -> None:
             rhythm.skip(session=session, checkin=checkin, reason=reason, now=now)
             continue
         ids = []
-        if checkin.role == Role.MENTEE:
+        if checkin.role == Role.MENTEE and not rhythm.near_meeting(session=session, checkin=checkin,
+                                                                   programme=programme):
             today = local_day(now, timezone_of(participant, programme))
             ids = [a.id for a in due_soon(session=session, binome_id=checkin.binome_id, today=today,
                                           within_days=DUE_SOON_DAYS, limit=3)]
