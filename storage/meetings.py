@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from storage.audit import record
 from storage.models import (Absence, AbsenceReason, Binome, BinomeStatus, Meeting, MeetingSeries, MeetingStatus,
                             Participant, PlaceKind, Programme, Role)
+from storage.options import meeting_options
 from storage.participants import current_binome
 from storage.schedule import local_instant, next_occurrence
 
@@ -78,8 +79,11 @@ def member_meeting(session: Session, meeting_id: int, participant_id: int) -> tu
 
 def start_draft(*, session: Session, binome: Binome, proposer: Participant, now: datetime,
                 replaces: Meeting | None = None, purpose: str | None = None) -> Meeting:
-    """A new meeting being planned by buttons; a move keeps the purpose of the meeting it replaces."""
+    """A new meeting being planned by buttons, as long as the programme's `meeting_minutes`; a move keeps the
+    purpose of the meeting it replaces."""
+    minutes = meeting_options(session.get(Programme, binome.programme_id)).meeting_minutes
     meeting = Meeting(binome_id=binome.id, proposed_by=proposer.id, created_at=now, status=MeetingStatus.DRAFT,
+                      duration_minutes=minutes,
                       replaces_id=replaces.id if replaces else None,
                       purpose=replaces.purpose if replaces is not None else purpose)
     session.add(meeting)

@@ -29,6 +29,8 @@ class MeetingOptions:
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
     reminder_day_before_at: time = time(18, 0)
     reminder_hours_before: int = 3
+    # How long a meeting lasts: MentorYou's 90 minutes; a workplace tutor's weekly interview is often 30-60.
+    meeting_minutes: int = 90
 
 
 def meeting_options(programme: Programme) -> MeetingOptions:
@@ -38,6 +40,7 @@ def meeting_options(programme: Programme) -> MeetingOptions:
         reminder_day_before_at=parse_hhmm(options["reminder_day_before_at"])
         if "reminder_day_before_at" in options else default.reminder_day_before_at,
         reminder_hours_before=int(options.get("reminder_hours_before", default.reminder_hours_before)),
+        meeting_minutes=int(options.get("meeting_minutes", default.meeting_minutes)),
     )
 
 
@@ -183,6 +186,7 @@ SETTABLE = {
     "quiet_hours": _window,
     "reminder_day_before_at": _hhmm,
     "reminder_hours_before": _int_in(1, 24),
+    "meeting_minutes": _int_in(15, 240),
     "checkin_weekday": _weekday,
     "checkin_time": _hhmm,
     "checkin_every_weeks": _int_in(1, 8),
@@ -238,6 +242,7 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "quiet_hours": f"{hhmm(meeting.quiet_hours[0])}-{hhmm(meeting.quiet_hours[1])}",
         "reminder_day_before_at": hhmm(meeting.reminder_day_before_at),
         "reminder_hours_before": meeting.reminder_hours_before,
+        "meeting_minutes": meeting.meeting_minutes,
         "checkin_weekday": WEEKDAYS[checkin.weekday],
         "checkin_time": hhmm(checkin.at),
         "checkin_every_weeks": checkin.every_weeks,
