@@ -22,6 +22,7 @@ from storage import ending, signals
 from storage.binome_facts import binome_facts, shared_words, week_facts
 from storage.models import Alert, AlertStatus, Binome, CheckIn, Participant, Programme, Role
 from storage.options import outcomes_for
+from storage.standin import latest_away
 
 SEVERITY = {signals.HIGH: N_("🔴 High"), signals.MEDIUM: N_("🟠 Medium"), signals.LOW: N_("🟡 Low")}
 SIGNAL_NAMES = {
@@ -247,12 +248,28 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
         for shared in checkins.shared:
             lines.append(tr("{name} shared with you on {date}: «{word}»").format(
                 name=person.first_name, date=tr.date(shared.on, tr(DAY)), word=shared.word))
+    lines += substitute_lines(tr, session, binome)
     if facts.open_signals:
         lines.append(tr("Open alerts: {alerts}.").format(
             alerts=", ".join(tr(SIGNAL_NAMES.get(s, s)) for s in facts.open_signals)))
     else:
         lines.append(tr("No open alert."))
     return "\n".join(lines)
+
+
+def substitute_lines(tr: Translator, session: Session, binome: Binome) -> list[str]:
+    """The substitute tutor, and the mentor's latest time away (storage.substitutes): its dates say whether it
+    is over."""
+    lines = [tr("Substitute: {name}.").format(name=session.get(Participant, binome.substitute_id).display_name)] \
+        if binome.substitute_id else []
+    away = latest_away(session=session, binome_id=binome.id)
+    if away is not None:
+        lines.append(tr("🌴 {mentor} ({role}) away from {start} to {end}: {cover}.").format(
+            mentor=session.get(Participant, away.mentor_id).first_name,
+            role=term(tr, session.get(Programme, binome.programme_id), Role.MENTOR), start=tr.date(away.starts_on, tr(DAY)), end=tr.date(away.ends_on, tr(DAY)),
+            cover=tr("covered by {name}").format(name=session.get(Participant, away.substitute_id).first_name)
+            if away.substitute_id else tr("not covered")))
+    return lines
 
 
 # ---------------------------------------------------------------- what the outbox sends

@@ -75,12 +75,12 @@ def queue_rhythm_stopped(*, session: Session, binome_id: int, recipient: Partici
 
 def queue_confirmation(*, session: Session, meeting: Meeting, pair: rules.Pair, now: datetime) -> None:
     """What a confirmed meeting sets going: the calendar file to both, reminders, the mentor's question after."""
-    for person in (pair.mentor, pair.mentee):
+    for person in (pair.acting, pair.mentee):  # the substitute tutor, for a meeting in the mentor's time away
         outbox.enqueue(session=session, participant_id=person.id, kind="meeting_confirmed",
                        key=f"meeting:{meeting.id}:confirmed:{meeting.sequence}:{person.id}", due_at=now, now=now,
                        params={"meeting_id": meeting.id, "stamp": now.isoformat()}, stale_after=meeting.starts_at)
         queue_reminders(session=session, meeting=meeting, person=person, now=now)
-    queue_outcome_question(session=session, meeting=meeting, mentor=pair.mentor, now=now)
+    queue_outcome_question(session=session, meeting=meeting, mentor=pair.acting, now=now)
 
 
 def queue_reminders(*, session: Session, meeting: Meeting, person: Participant, now: datetime) -> None:

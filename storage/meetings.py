@@ -19,6 +19,7 @@ from storage.models import (Absence, AbsenceReason, Binome, BinomeStatus, Meetin
 from storage.options import meeting_options
 from storage.participants import current_binome
 from storage.schedule import local_instant, next_occurrence
+from storage.standin import stand_in
 
 DRAFT_LIFETIME = timedelta(days=1)
 OPEN = (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
@@ -42,22 +43,30 @@ class MeetingRefused(Exception):
 
 @dataclass
 class Pair:
+    """The meeting's pair; `stand_in` is the substitute tutor when the meeting falls in the mentor's time away."""
+
     binome: Binome
     programme: Programme
     mentor: Participant
     mentee: Participant
+    stand_in: Participant | None = None
+
+    @property
+    def acting(self) -> Participant:  # the mentor's side of this meeting: the substitute standing in, or the mentor
+        return self.stand_in or self.mentor
 
     def other(self, participant_id: int) -> Participant:
-        return self.mentee if participant_id == self.mentor.id else self.mentor
+        return self.acting if participant_id == self.mentee.id else self.mentee
 
     def role_of(self, participant_id: int) -> Role:
-        return Role.MENTOR if participant_id == self.mentor.id else Role.MENTEE
+        return Role.MENTEE if participant_id == self.mentee.id else Role.MENTOR
 
 
 def pair_of(*, session: Session, meeting: Meeting) -> Pair:
     binome = session.get(Binome, meeting.binome_id)
-    return Pair(binome, session.get(Programme, binome.programme_id), session.get(Participant, binome.mentor_id),
-                session.get(Participant, binome.mentee_id))
+    programme = session.get(Programme, binome.programme_id)
+    return Pair(binome, programme, session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id),
+                stand_in(session=session, binome=binome, at=meeting.starts_at, timezone=programme.timezone))
 
 
 def _audit(session: Session, meeting: Meeting, actor_id: int | None, action: str, now: datetime, **details) -> None:
@@ -72,7 +81,7 @@ def member_meeting(session: Session, meeting_id: int, participant_id: int) -> tu
     if meeting is None:
         raise MeetingRefused(Refusal.GONE)
     pair = pair_of(session=session, meeting=meeting)
-    if participant_id not in (pair.mentor.id, pair.mentee.id):
+    if participant_id not in (pair.mentor.id, pair.mentee.id, pair.acting.id):
         raise MeetingRefused(Refusal.NOT_YOURS, meeting)
     return meeting, pair
 
@@ -222,7 +231,7 @@ def record_outcome(*, session: Session, meeting_id: int, participant_id: int, ou
     if outcome not in OUTCOMES:
         raise ValueError(outcome)
     meeting, pair = member_meeting(session, meeting_id, participant_id)
-    if participant_id != pair.mentor.id:
+    if participant_id not in (pair.mentor.id, pair.acting.id):
         raise MeetingRefused(Refusal.NOT_YOURS, meeting)
     if meeting.status != MeetingStatus.CONFIRMED:
         raise MeetingRefused(Refusal.GONE, meeting)
@@ -380,8 +389,7 @@ def next_in_rhythm(*, session: Session, now: datetime) -> list[Meeting]:
 
 
 def has_rhythm(*, session: Session, binome_id: int) -> bool:
-    return session.exec(select(MeetingSeries.id).where(MeetingSeries.binome_id == binome_id,
-                                                       MeetingSeries.active)).first() is not None
+    return session.exec(select(MeetingSeries.id).where(MeetingSeries.binome_id == binome_id, MeetingSeries.active)).first() is not None
 
 
 def awaited_place(*, session: Session, participant_id: int, now: datetime) -> Meeting | None:

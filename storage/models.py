@@ -156,6 +156,9 @@ class Binome(SQLModel, table=True):
     proposed_outcome: str | None = Field(default=None, max_length=40)
     proposed_by: int | None = Field(default=None, foreign_key="participant.id")
     proposed_at: datetime | None = utc_column()
+    # The substitute tutor ("suppléance", storage.substitutes): another mentor of the programme who stands in
+    # while the mentor is away (MentorAway), named by the CLI.
+    substitute_id: int | None = Field(default=None, foreign_key="participant.id")
 
 
 class Invitation(SQLModel, table=True):
@@ -438,6 +441,7 @@ class CheckInPause(SQLModel, table=True):
     until: date
     created_at: datetime = utc_column(nullable=False)
     ended_at: datetime | None = utc_column()  # ended early by the participant
+    starts_on: date | None = None  # a tutor away from a later day (storage.substitutes); None: from when it was said
 
 
 class AwaitedText(SQLModel, table=True):
@@ -554,3 +558,23 @@ class Evaluation(SQLModel, table=True):
     scores: dict = json_column()  # question code → 1..5
     word: str | None = Field(default=None, max_length=1000)
     word_shared: bool = Field(default=False)
+
+
+# ---------------------------------------------------------------- workplace tutoring (issue 16)
+
+class MentorAway(SQLModel, table=True):
+    """The mentor is away from `starts_on` to `ends_on` (local dates of the programme, inclusive) for this
+    binôme: `substitute_id` stands in meanwhile (None: the binôme is uncovered and the coordinators were told).
+    `ended_at`: the mentor came back early (ends_on is then moved to that day). Dates and ids only."""
+
+    __tablename__ = "mentor_away"
+    __table_args__ = (Index("ix_mentor_away_binome_dates", "binome_id", "starts_on", "ends_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id")
+    mentor_id: int = Field(foreign_key="participant.id", index=True)
+    substitute_id: int | None = Field(default=None, foreign_key="participant.id")
+    starts_on: date
+    ends_on: date
+    created_at: datetime = utc_column(nullable=False)
+    ended_at: datetime | None = utc_column()
