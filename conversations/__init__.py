@@ -5,7 +5,7 @@ from telegram.ext import Application, TypeHandler
 from telegram import Update
 
 import conversations.notices  # noqa: F401  (registers the coordinators' notices)
-from conversations import account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, followup
+from conversations import absence_talks, account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, followup
 from conversations import gatekeeper, meetings, onboarding, plan, privacy, report, tutor_away, which_binome
 
 
@@ -14,7 +14,7 @@ def register(application: Application) -> None:
     # One group: the first handler that matches wins, so the fallbacks come last.
     for handler in (onboarding.HANDLERS + account.HANDLERS + meetings.HANDLERS + plan.HANDLERS + checkins.HANDLERS
                     + alerts.HANDLERS + ending.HANDLERS + binomes.HANDLERS + followup.HANDLERS + report.HANDLERS
-                    + evaluation.HANDLERS + privacy.HANDLERS + tutor_away.HANDLERS
+                    + evaluation.HANDLERS + privacy.HANDLERS + tutor_away.HANDLERS + absence_talks.HANDLERS
                     + which_binome.HANDLERS + awaited.HANDLERS + fallback.HANDLERS):
         application.add_handler(handler, group=0)
     application.add_handler(TypeHandler(Update, gatekeeper.mark_processed), group=99)

@@ -40,6 +40,7 @@ SIGNAL_NAMES = {
     signals.SUPPORT_HELP: N_("Asked for help"),
     signals.SUPPORT_STOP: N_("Wants to stop"),
     signals.CLOSURE_DUE: N_("End near, no closure"),
+    signals.ABSENCE_TALK: N_("No talk after an absence"),
 }
 OUTCOME_NAMES = {
     "contacted": N_("📞 Contacted"),
@@ -166,6 +167,14 @@ def describe(tr: Translator, session: Session, alert: Alert) -> str:
             text += "\n" + tr("⏳ Extended: the planned end is now {date}.").format(
                 date=tr.date(binome.planned_end_on, tr(DAY)))
         text += "\n" + answers_line(tr, session, binome)
+    elif s == signals.ABSENCE_TALK:
+        text = tr.ngettext("{name} ({role}) missed the meeting of {dates} without notice, and no talk with them has "
+                           "been recorded since.",
+                           "{name} ({role}) missed the meetings of {dates} without notice, and no talk with them "
+                           "has been recorded since.", facts["count"]).format(
+            dates=", ".join(_d(tr, x) for x in facts["dates"]), **who)
+        if facts.get("not_possible"):
+            text += " " + tr("The {role} said the talk was not possible.").format(role=term(tr, programme, Role.MENTOR))
     else:
         text = tr(SIGNAL_NAMES.get(s, s))
     if facts.get("next_planned"):

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from storage import absence_talks, outbox
 from storage import meetings as rules
-from storage import outbox
 from storage.models import AbsenceReason, Absence, Meeting, MeetingStatus, OutboundMessage, Participant
 from storage.options import meeting_options
 from storage.participants import programme_of, timezone_of
@@ -136,3 +136,4 @@ def queue_after_outcome(*, session: Session, meeting: Meeting, pair: rules.Pair,
     if absence is not None:
         queue_soon(session=session, recipient=pair.mentee, kind="meeting_missed", key=f"meeting:{meeting.id}:missed",
                    now=now, params={"meeting_id": meeting.id})
+        absence_talks.ask(session=session, absence=absence, mentor=pair.acting, now=now)  # where the programme asks

@@ -320,6 +320,12 @@ class Absence(SQLModel, table=True):
     announced_at: datetime = utc_column(nullable=False)
     announced_by: int = Field(foreign_key="participant.id")  # themselves, or a coordinator
     excused: bool = Field(default=True)
+    # The talk after an unexcused absence (storage.absence_talks): when the mentor was asked, and what they
+    # said by button ("held" or "not_possible"), when and who. Nothing of what was said.
+    talk_asked_at: datetime | None = utc_column()
+    talk_result: str | None = Field(default=None, max_length=16)
+    talk_at: datetime | None = utc_column()
+    talk_by: int | None = Field(default=None, foreign_key="participant.id")
 
 
 # ---------------------------------------------------------------- the action plan (between meetings)

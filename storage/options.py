@@ -211,6 +211,7 @@ SETTABLE = {
     "closure_warning_days": _int_in(1, 120),
     "renotify_hours": _int_in(1, 24 * 14),
     "digest_hour": _int_in(0, 23),
+    "absence_talk_days": _int_in(0, 60),  # storage.absence_talks: 0, the talk after an absence is not asked
     "retention_months": _int_in(1, 120),  # storage.retention: kept this long after the last binôme's closure
     "unjoined_retention_months": _int_in(1, 120),  # declined consents, people who never joined, unused links
 }

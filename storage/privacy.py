@@ -52,7 +52,7 @@ KEPT = {
     "audit_log": {"actor", "action", "subject"},  # "participant:<id>" names an emptied row, not a person
     "meeting_series": {"local_time", "place_kind"},
     "meeting": {"place_kind", "status", "purpose"},  # purpose: "closing", a code
-    "absence": {"reason"},
+    "absence": {"reason", "talk_result"},
     "plan_action": {"category", "status"},
     "plan_action_change": {"field"},
     "checkin": {"role", "period", "status", "skipped_reason", "step", "action_ids"},

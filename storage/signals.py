@@ -10,7 +10,7 @@ Option keys (Programme.options, JSON), with their defaults:
     no_meeting_factor 1.5, first_meeting_days 14, mood_low 2, mood_low_in_row 2, mood_drop 2,
     plan_stalled_days 28, action_blocked_days 14, unconfirmed_meetings 2, closure_warning_days 14,
     renotify_hours 48, backup_coordinator_id null (a coordinator's participant id, or a list of them),
-    digest_hour 8 (Monday, coordinator's local time).
+    digest_hour 8 (Monday, coordinator's local time), absence_talk_days 0 (off) (storage.signal_options).
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sqlmodel import Session
 from storage.models import ActionStatus, Binome, CheckIn, CheckInStatus, Meeting, MeetingStatus, Programme, SupportKind
 from storage.schedule import meeting_interval
 from storage.signal_history import History, history_of  # the history (storage.support reads it from here)
+from storage.signal_options import SignalOptions, signal_options  # noqa: F401  (given on to the features)
 
 LOW, MEDIUM, HIGH = "low", "medium", "high"
 SEVERITY_ORDER = {HIGH: 0, MEDIUM: 1, LOW: 2}
@@ -41,48 +42,9 @@ UNREACHABLE = "unreachable"
 SUPPORT_HELP = "support_help"
 SUPPORT_STOP = "support_stop"
 CLOSURE_DUE = "closure_due"
+ABSENCE_TALK = "absence_talk"
 SIGNALS = (CHECKINS_MISSED, ABSENCES, NO_FIRST_MEETING, NO_MEETING, MOOD_LOW, MOOD_DROP, MENTOR_CONCERN,
-           PLAN_STALLED, ACTION_BLOCKED, UNCONFIRMED, UNREACHABLE, SUPPORT_HELP, SUPPORT_STOP, CLOSURE_DUE)
-
-
-@dataclass(frozen=True)
-class SignalOptions:
-    checkins_missed_in_row: int = 2
-    mentor_warning_after: int = 2  # the mentee's misses in a row before the mentor's soft warning
-    absences_in_row: int = 2
-    absences_total: int = 3
-    no_meeting_factor: float = 1.5
-    first_meeting_days: int = 14
-    mood_low: int = 2  # "low" is at most this, on the 1–5 scale
-    mood_low_in_row: int = 2
-    mood_drop: int = 2
-    plan_stalled_days: int = 28
-    action_blocked_days: int = 14
-    unconfirmed_meetings: int = 2
-    closure_warning_days: int = 14
-    renotify_hours: int = 48
-    backup_coordinator_ids: tuple[int, ...] = ()
-    digest_hour: int = 8
-    meetings_per_month: int = 2  # from the programme itself
-
-
-def signal_options(programme: Programme) -> SignalOptions:
-    options, default = programme.options or {}, SignalOptions()
-    values = {}
-    for name in ("checkins_missed_in_row", "mentor_warning_after", "absences_in_row", "absences_total",
-                 "first_meeting_days", "mood_low", "mood_low_in_row", "mood_drop", "plan_stalled_days",
-                 "action_blocked_days", "unconfirmed_meetings", "closure_warning_days", "renotify_hours",
-                 "digest_hour"):
-        values[name] = int(options.get(name, getattr(default, name)))
-    values["no_meeting_factor"] = float(options.get("no_meeting_factor", default.no_meeting_factor))
-    backup = options.get("backup_coordinator_id")
-    if backup is None:
-        backup = ()
-    elif not isinstance(backup, list | tuple):
-        backup = (backup,)
-    values["backup_coordinator_ids"] = tuple(int(b) for b in backup)
-    values["meetings_per_month"] = max(1, programme.meetings_per_month or 1)
-    return SignalOptions(**values)
+           PLAN_STALLED, ACTION_BLOCKED, UNCONFIRMED, UNREACHABLE, SUPPORT_HELP, SUPPORT_STOP, CLOSURE_DUE, ABSENCE_TALK)
 
 
 @dataclass(frozen=True)
@@ -303,8 +265,21 @@ def closure_due(history: History, now: datetime, options: SignalOptions) -> Find
                    {"planned_end": binome.planned_end_on.isoformat(), "days_left": days_left})
 
 
+def absence_talk(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    """The mentor was asked to talk with the mentee after an unexcused absence (storage.absence_talks) and has
+    not said it took place within `absence_talk_days`, or said it was not possible. Dates only."""
+    late = [a for a in history.absences if a.talk_asked_at is not None and (a.talk_result == "not_possible" or (
+        a.talk_result is None and now > a.talk_asked_at + timedelta(days=max(1, options.absence_talk_days))))]
+    if not late:
+        return None
+    dates = sorted(_day(m.starts_at) for m in history.meetings if m.id in {a.meeting_id for a in late})
+    return Finding(ABSENCE_TALK, MEDIUM, len(late), history.mentee.id,
+                   {"count": len(late), "dates": dates, "not_possible": sum(a.talk_result == "not_possible"
+                                                                            for a in late)})
+
+
 RULES = (checkins_missed, absences, no_meeting, mood_low, mood_drop, mentor_concern, plan_stalled, action_blocked,
-         unconfirmed, unreachable, support, closure_due)
+         unconfirmed, unreachable, support, closure_due, absence_talk)
 
 
 def findings_for(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
@@ -353,6 +328,8 @@ def _time_points(history: History, now: datetime, options: SignalOptions) -> lis
     limit = timedelta(days=options.action_blocked_days)
     points += [a.status_changed_at + limit for a in history.actions
                if a.status == ActionStatus.BLOCKED and a.status_changed_at + limit > now]
+    points += [a.talk_asked_at + timedelta(days=max(1, options.absence_talk_days)) + _AFTER
+               for a in history.absences if a.talk_asked_at is not None and a.talk_result is None]
     binome = history.binome
     if binome.status != "closed" and not binome.outcome:
         warn_from = _midnight(binome.planned_end_on - timedelta(days=options.closure_warning_days))
