@@ -6,7 +6,8 @@ from telegram import Update
 
 import conversations.notices  # noqa: F401  (registers the coordinators' notices)
 from conversations import absence_talks, account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, followup
-from conversations import gatekeeper, meetings, onboarding, plan, privacy, report, tutor_away, which_binome
+from conversations import gatekeeper, meetings, onboarding, plan, privacy, report, self_evaluation, tutor_away
+from conversations import which_binome
 
 
 def register(application: Application) -> None:
@@ -15,6 +16,7 @@ def register(application: Application) -> None:
     for handler in (onboarding.HANDLERS + account.HANDLERS + meetings.HANDLERS + plan.HANDLERS + checkins.HANDLERS
                     + alerts.HANDLERS + ending.HANDLERS + binomes.HANDLERS + followup.HANDLERS + report.HANDLERS
                     + evaluation.HANDLERS + privacy.HANDLERS + tutor_away.HANDLERS + absence_talks.HANDLERS
+                    + self_evaluation.HANDLERS
                     + which_binome.HANDLERS + awaited.HANDLERS + fallback.HANDLERS):
         application.add_handler(handler, group=0)
     application.add_handler(TypeHandler(Update, gatekeeper.mark_processed), group=99)

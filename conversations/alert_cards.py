@@ -18,7 +18,7 @@ from bot.vocabulary import term
 from conversations.ending_texts import answers_line
 from conversations.formats import DAY
 from storage import alerts as rules
-from storage import ending, signals
+from storage import ending, self_evaluations, signals
 from storage.binome_facts import binome_facts, shared_words, week_facts
 from storage.models import Alert, AlertStatus, Binome, CheckIn, Participant, Programme, Role
 from storage.options import outcomes_for
@@ -258,6 +258,11 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
             lines.append(tr("{name} shared with you on {date}: «{word}»").format(
                 name=person.first_name, date=tr.date(shared.on, tr(DAY)), word=shared.word))
     lines += substitute_lines(tr, session, binome)
+    rounds, reached, total = self_evaluations.counts(session=session, binome=binome)
+    if total:  # counts only, never a rating (docs/tutoring.md)
+        lines.append(tr("Self-evaluations: {rounds} done; competences reached in the {role}'s latest view: "
+                        "{reached} of {total}.").format(rounds=rounds, reached="—" if reached is None else reached,
+                                                        total=total, role=term(tr, programme, Role.MENTOR)))
     if facts.open_signals:
         lines.append(tr("Open alerts: {alerts}.").format(
             alerts=", ".join(tr(SIGNAL_NAMES.get(s, s)) for s in facts.open_signals)))

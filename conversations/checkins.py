@@ -17,9 +17,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
 from bot.context import BotContext
+from bot.progress_chart import progress_png
 from conversations import awaited, buttons, tutor_away
 from conversations.checkin_views import AWAY_DAYS, SHORT_DATE, STATUS_ICON, away_rows, button, view, when
 from conversations.no_binome import not_in_binome
+from conversations.self_evaluation import progress_lines
 from storage import checkin_rhythm as rhythm
 from storage import checkins as rules
 from storage import plans, substitutes
@@ -312,7 +314,12 @@ async def progress(update: Update, context: BotContext) -> None:
         if run.streak:
             lines.append(tr.ngettext("🔥 {count} in a row!", "🔥 {count} in a row!", run.streak).format(
                 count=run.streak))
-    await replies.reply(update.effective_message, "\n".join(lines))
+        competences, shown = progress_lines(tr, session, binome)  # the self-evaluation, if the programme has one
+        chart = progress_png(tr, shown.history, len(shown.lines), mentee=mentee.first_name, mentor=session.get(
+            Participant, binome.mentor_id).first_name) if shown.history else None
+    await replies.reply(update.effective_message, "\n".join(lines + competences))
+    if chart is not None:
+        await update.effective_message.reply_photo(chart)
 
 
 async def typed_in_checkin(update: Update, context: BotContext) -> bool:

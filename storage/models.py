@@ -584,3 +584,50 @@ class MentorAway(SQLModel, table=True):
     ends_on: date
     created_at: datetime = utc_column(nullable=False)
     ended_at: datetime | None = utc_column()
+
+
+class Competence(SQLModel, table=True):
+    """One competence of a programme's framework ("référentiel"), imported from a CSV file (code, label,
+    optional group). A competence left out of a later import is kept but no longer asked (`active`)."""
+
+    __tablename__ = "competence"
+    __table_args__ = (UniqueConstraint("programme_id", "code", name="uq_competence_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    code: str = Field(max_length=32)
+    label: str = Field(max_length=200)
+    group: str | None = Field(default=None, max_length=80)
+    position: int = Field(default=0)
+    active: bool = Field(default=True)
+
+
+class SelfEvaluation(SQLModel, table=True):
+    """One round of the mentee's self-evaluation ("autoévaluation") against the framework, then the mentor's
+    view (storage.self_evaluations). `status`: mentee (being answered by the mentee), mentor, done."""
+
+    __tablename__ = "self_evaluation"
+    __table_args__ = (UniqueConstraint("binome_id", "round", name="uq_self_evaluation_round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    round: int
+    status: str = Field(default="mentee", max_length=16)
+    opened_at: datetime = utc_column(nullable=False)
+    mentee_done_at: datetime | None = utc_column()
+    mentor_done_at: datetime | None = utc_column()
+
+
+class CompetenceRating(SQLModel, table=True):
+    """A rating on the 4-step scale (1 not yet, 2 with help, 3 on my own, 4 I could teach it), by the mentee or
+    the mentor, in one round. Seen by the pair only; coordinators get counts."""
+
+    __tablename__ = "competence_rating"
+    __table_args__ = (UniqueConstraint("evaluation_id", "competence_id", "role", name="uq_competence_rating"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="self_evaluation.id", index=True)
+    competence_id: int = Field(foreign_key="competence.id")
+    role: Role = Field(sa_type=String(16))
+    level: int
+    at: datetime = utc_column(nullable=False)

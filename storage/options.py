@@ -175,6 +175,11 @@ def _weekday(text: str) -> int:
     return WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int_in(0, 6)(text)
 
 
+def self_evaluation_weeks(programme: Programme) -> int:
+    """How often the mentee self-evaluates against the framework (storage.self_evaluations); 0: never."""
+    return int((programme.options or {}).get("self_evaluation_every_weeks", 0))
+
+
 # How long personal data is kept (storage.retention): after the last binôme's closure; for declined consents,
 # people who never joined and links never used.
 RETENTION_MONTHS, UNJOINED_RETENTION_MONTHS = 12, 6
@@ -211,6 +216,7 @@ SETTABLE = {
     "closure_warning_days": _int_in(1, 120),
     "renotify_hours": _int_in(1, 24 * 14),
     "digest_hour": _int_in(0, 23),
+    "self_evaluation_every_weeks": _int_in(0, 26),  # storage.self_evaluations: 0, no self-evaluation
     "absence_talk_days": _int_in(0, 60),  # storage.absence_talks: 0, the talk after an absence is not asked
     "retention_months": _int_in(1, 120),  # storage.retention: kept this long after the last binôme's closure
     "unjoined_retention_months": _int_in(1, 120),  # declined consents, people who never joined, unused links
@@ -254,6 +260,7 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "action_categories": ",".join(categories_for(programme)),
         "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),
     }
+    values["self_evaluation_every_weeks"] = self_evaluation_weeks(programme)
     values["retention_months"] = int((programme.options or {}).get("retention_months", RETENTION_MONTHS))
     values["unjoined_retention_months"] = int((programme.options or {}).get("unjoined_retention_months",
                                                                             UNJOINED_RETENTION_MONTHS))

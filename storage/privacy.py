@@ -61,6 +61,9 @@ KEPT = {
     "alert": {"signal", "severity", "status", "outcome", "facts"},  # facts: counts, dates, categories
     "ending_answer": {"answer"},
     "evaluation": {"role", "status", "scores"},
+    "competence": {"code", "label", "group"},  # the programme's framework, about no one
+    "self_evaluation": {"status"},
+    "competence_rating": {"role"},
 }
 ERASED_MARK = "erased"  # the import key of an erased participant: "erased:<id>"
 AUDIT_ACTIONS_NAMING = ("checkin.", "ending.")  # their details carry "participant_id"
