@@ -14,7 +14,7 @@ from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.settings import Settings
 from bot.outcomes import OUTCOME_LABELS
-from storage import closures, db, ending, substitutes
+from storage import background_checks, closures, db, ending, substitutes
 from storage import pauses as rules
 from storage.models import Binome, Participant, Role
 from storage.options import KNOWN_OUTCOMES
@@ -72,6 +72,13 @@ def add_parser(commands) -> None:
     who.add_argument("--none", action="store_true", help="the binôme has no substitute any more")
     substitute.add_argument("--program", "--programme", dest="programme")
     substitute.set_defaults(handler=_substitute)
+    check = actions.add_parser("check", help="record the background check of a binôme's mentor (docs/tutoring.md)")
+    check.add_argument("pair", help="the pair's code: its mentor's check")
+    check.add_argument("--on", required=True, type=date.fromisoformat, help="when it was verified (YYYY-MM-DD)")
+    check.add_argument("--expires", type=date.fromisoformat, help="until when it holds (YYYY-MM-DD)")
+    check.add_argument("--by", required=True, help="who verified it")
+    check.add_argument("--program", "--programme", dest="programme")
+    check.set_defaults(handler=_check)
 
 
 def _pause(args, settings: Settings, tr: Translator) -> int:
@@ -212,4 +219,29 @@ def _substitute(args: argparse.Namespace, settings: Settings, tr: Translator) ->
         else:
             print(tr("{name} is now the substitute of binôme {label}: they stand in whenever the mentor says they "
                      "are away (/away).").format(name=person.display_name, label=binome.label))
+    return 0
+
+
+CHECK_ERRORS = {"bad_dates": N_("The check must be dated today or before, and expire after it."),
+                "no_by": N_("Say who verified it (--by)."), "not_a_mentor": N_("Only a mentor's check is recorded.")}
+
+
+def _check(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        mentor = session.get(Participant, binome.mentor_id)
+        try:
+            background_checks.record_check(session=session, mentor=mentor, on=args.on, expires_on=args.expires,
+                                           by=args.by, now=SystemClock().now())
+        except background_checks.CheckError as error:
+            print(tr(CHECK_ERRORS[str(error)]), file=sys.stderr)
+            return 2
+        print(tr("The background check of {name} is recorded (verified on {on}{until}); their invitation link now "
+                 "works.").format(name=mentor.display_name, on=tr.date(args.on),
+                                  until=tr(", valid until {date}").format(date=tr.date(args.expires))
+                                  if args.expires else ""))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 from telegram.ext import Application, TypeHandler
 from telegram import Update
 
+import conversations.background_checks  # noqa: F401  (registers the coordinators' notices about checks)
 import conversations.notices  # noqa: F401  (registers the coordinators' notices)
 from conversations import absence_talks, account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, followup
 from conversations import gatekeeper, meetings, onboarding, plan, privacy, report, self_evaluation, tutor_away

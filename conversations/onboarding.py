@@ -11,6 +11,7 @@ from conversations import buttons
 from conversations.fallback import JOIN_HINT
 from bot.i18n import Translator, available_languages, language_name, pick_language, translator
 from bot.vocabulary import term
+from storage import background_checks
 from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token, queue_partner_joined
 from storage.models import Participant, ParticipantStatus, Programme, Role
 from storage.participants import partner_of, programme_counts, resume, set_language
@@ -35,13 +36,26 @@ async def _start_with_token(update: Update, context: BotContext, token: str) -> 
     with context.services.session() as session:
         result = claim_invitation(session=session, token=token, telegram_user_id=user.id,
                                   now=context.services.now())
+        held = False
         if result.outcome == Claim.OK:
             participant, programme = result.participant, result.programme
             tr = translator(pick_language(participant.language, user.language_code, programme.language),
                             participant.timezone or programme.timezone)
             text = _consent_text(tr, participant, programme)
             invitation_id = result.invitation.id
-    if result.outcome == Claim.WELCOME_BACK:
+            held = background_checks.blocks(session=session, participant=participant, programme=programme,
+                                            now=context.services.now())
+            if held:  # the link stays valid for when the check is recorded; nothing of the account is kept
+                result.invitation.pending_user_id = result.invitation.pending_since = None
+                session.add(result.invitation)
+    if held:
+        await update.effective_message.reply_text(tr(
+            "Hello {name}! Thank you for joining the programme «{programme}». Before you start, the programme is "
+            "finishing a check that every {role} needs. Your coordinator knows: they will tell you when it is "
+            "done, and this same link will then work.").format(name=participant.first_name,
+                                                                programme=programme.name,
+                                                                role=term(tr, programme, Role.MENTOR)))
+    elif result.outcome == Claim.WELCOME_BACK:
         await _start_without_token(update, context)
     elif result.outcome != Claim.OK:
         await update.effective_message.reply_text(_refusal(context.tr, result.outcome))

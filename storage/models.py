@@ -114,6 +114,12 @@ class Participant(SQLModel, table=True):
     # erase them in a week, and when their personal data was erased (the row stays, anonymous, for the figures).
     retention_notice_at: datetime | None = utc_column()
     erased_at: datetime | None = utc_column(index=True)
+    # A mentor's background check ("honorabilité", storage.background_checks): when it was verified, until
+    # when it holds, who verified it (as the coordinator typed it), and when its expiry was announced.
+    check_on: date | None = None
+    check_expires_on: date | None = None
+    check_by: str | None = Field(default=None, max_length=120)
+    check_warned_on: date | None = None
 
     @property
     def display_name(self) -> str:

@@ -167,6 +167,13 @@ def _categories(text: str) -> list[str]:
     return keys
 
 
+def _yes_no(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("yes", "no", "true", "false", "oui", "non", "1", "0"):
+        raise ValueError(text)
+    return value in ("yes", "true", "oui", "1")
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -216,6 +223,7 @@ SETTABLE = {
     "closure_warning_days": _int_in(1, 120),
     "renotify_hours": _int_in(1, 24 * 14),
     "digest_hour": _int_in(0, 23),
+    "requires_background_check": _yes_no,  # storage.background_checks: mentors need a recorded check
     "self_evaluation_every_weeks": _int_in(0, 26),  # storage.self_evaluations: 0, no self-evaluation
     "absence_talk_days": _int_in(0, 60),  # storage.absence_talks: 0, the talk after an absence is not asked
     "retention_months": _int_in(1, 120),  # storage.retention: kept this long after the last binôme's closure
@@ -261,6 +269,8 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),
     }
     values["self_evaluation_every_weeks"] = self_evaluation_weeks(programme)
+    values["requires_background_check"] = "yes" if (programme.options or {}).get("requires_background_check") \
+        else "no"
     values["retention_months"] = int((programme.options or {}).get("retention_months", RETENTION_MONTHS))
     values["unjoined_retention_months"] = int((programme.options or {}).get("unjoined_retention_months",
                                                                             UNJOINED_RETENTION_MONTHS))

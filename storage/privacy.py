@@ -31,7 +31,7 @@ from storage.signals import signal_options
 # table → columns emptied (or whose rows are removed) when a person is erased
 ERASED = {
     "participant": {"first_name", "last_name", "phone", "email", "employer", "import_key", "language", "timezone",
-                    "telegram_user_id", "telegram_chat_id"},
+                    "telegram_user_id", "telegram_chat_id", "check_by"},  # check_by: who verified their background
     "invitation": {"token_hash", "pending_user_id"},  # rows removed
     "outbound_message": {"kind", "params", "idempotency_key", "error", "claimed_by", "telegram_message_id"},  # their rows removed
     "audit_log": {"details"},  # the person's id taken out of the details that name it
@@ -161,7 +161,7 @@ def erase(*, session: Session, participant: Participant, now: datetime, actor: s
         session.add(binome)
     participant.first_name = participant.last_name = ""
     participant.phone = participant.email = participant.employer = None
-    participant.language = participant.timezone = None
+    participant.language = participant.timezone = participant.check_by = None
     participant.telegram_user_id = participant.telegram_chat_id = None
     participant.import_key = f"{ERASED_MARK}:{pid}"
     participant.status, participant.erased_at = ParticipantStatus.LEFT, now
