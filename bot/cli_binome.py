@@ -79,6 +79,11 @@ def add_parser(commands) -> None:
     check.add_argument("--by", required=True, help="who verified it")
     check.add_argument("--program", "--programme", dest="programme")
     check.set_defaults(handler=_check)
+    guardian = actions.add_parser("guardian", help="record that a minor mentee's legal guardian was informed")
+    guardian.add_argument("pair", help="the pair's code: its mentee")
+    guardian.add_argument("--on", required=True, type=date.fromisoformat, help="when (YYYY-MM-DD)")
+    guardian.add_argument("--program", "--programme", dest="programme")
+    guardian.set_defaults(handler=_guardian)
 
 
 def _pause(args, settings: Settings, tr: Translator) -> int:
@@ -223,7 +228,8 @@ def _substitute(args: argparse.Namespace, settings: Settings, tr: Translator) ->
 
 
 CHECK_ERRORS = {"bad_dates": N_("The check must be dated today or before, and expire after it."),
-                "no_by": N_("Say who verified it (--by)."), "not_a_mentor": N_("Only a mentor's check is recorded.")}
+                "no_by": N_("Say who verified it (--by)."), "not_a_mentor": N_("Only a mentor's check is recorded."),
+                "not_a_mentee": N_("Only a mentee's guardian is recorded.")}
 
 
 def _check(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
@@ -244,4 +250,22 @@ def _check(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
                  "works.").format(name=mentor.display_name, on=tr.date(args.on),
                                   until=tr(", valid until {date}").format(date=tr.date(args.expires))
                                   if args.expires else ""))
+    return 0
+
+
+def _guardian(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        mentee = session.get(Participant, binome.mentee_id)
+        try:
+            background_checks.record_guardian(session=session, mentee=mentee, on=args.on, now=SystemClock().now())
+        except background_checks.CheckError as error:
+            print(tr(CHECK_ERRORS[str(error)]), file=sys.stderr)
+            return 2
+        print(tr("Recorded: the legal guardian of {name} was informed on {on}; their invitation link now works.")
+              .format(name=mentee.display_name, on=tr.date(args.on)))
     return 0

@@ -1,6 +1,6 @@
-"""What the coordinators are told about mentors' background checks (storage.background_checks,
-docs/tutoring.md): a mentor held at their invitation for want of a valid check, and a check expiring within a
-month. Facts only: the mentor's name, their binômes' codes, the dates and the command that records a check."""
+"""What the coordinators are told about mentors' background checks and minors' guardians
+(storage.background_checks, docs/tutoring.md): a mentor held at their invitation for want of a valid check, a
+check expiring within a month, a minor held until their legal guardian is recorded as informed. Facts only: the mentor's name, their binômes' codes, the dates and the command that records a check."""
 from __future__ import annotations
 
 from sqlmodel import Session, select
@@ -40,3 +40,15 @@ def render_expiring(tr: Translator, params: dict, recipient: Participant, sessio
         "record it with `binome binome check`.").format(
         name=mentor.display_name, role=term(tr, programme, Role.MENTOR), labels=_labels(session, mentor),
         date=tr.date(mentor.check_expires_on, tr(DAY)) if mentor.check_expires_on else "—"))
+
+
+@sender.renderer("guardian_missing")
+def render_guardian(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
+    mentee = session.get(Participant, params["participant_id"])
+    programme = session.get(Programme, mentee.programme_id)
+    label = session.exec(select(Binome.label).where(Binome.mentee_id == mentee.id)).first() or "—"
+    return sender.Rendered(tr(
+        "🔒 {name} ({role}, binôme {label}, a minor) tried to join, but it is not recorded that their legal "
+        "guardian was informed, which the programme requires first. Once done: `binome binome guardian {label} "
+        "--on DATE`; their link will then work.").format(
+        name=mentee.display_name, role=term(tr, programme, Role.MENTEE), label=label))

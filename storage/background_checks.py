@@ -17,13 +17,14 @@ from sqlmodel import Session, col, select
 from storage import outbox
 from storage.alerts import after_quiet_hours
 from storage.audit import record
-from storage.models import Participant, Programme, Role
+from storage.models import Binome, BinomeStatus, Participant, Programme, Role
 from storage.participants import coordinators_of
 
 WARN_BEFORE = timedelta(days=30)
 
 outbox.declare("check_missing", max_delay=timedelta(days=3))
 outbox.declare("check_expiring", max_delay=timedelta(days=14))
+outbox.declare("guardian_missing", max_delay=timedelta(days=3))
 
 
 def required(programme: Programme) -> bool:
@@ -39,25 +40,54 @@ def valid(participant: Participant, today: date) -> bool:
                                                  or participant.check_expires_on >= today)
 
 
-def blocks(*, session: Session, participant: Participant, programme: Programme, now: datetime) -> bool:
-    """True when this mentor may not be linked yet: the programme requires a check and none is valid. The
-    coordinators are told why (once a day)."""
-    if participant.role != Role.MENTOR or not required(programme) or valid(participant, _today(programme, now)):
-        return False
+class CheckError(ValueError):
+    """A check (or a guardian's information) that cannot be recorded: the message names why (a code)."""
+
+
+def mentors_a_minor(*, session: Session, mentor: Participant) -> bool:
+    """A mentor of a minor needs a check whatever the programme's setting."""
+    return session.exec(select(Participant.id).join(Binome, Binome.mentee_id == Participant.id).where(
+        Binome.mentor_id == mentor.id, Binome.status != BinomeStatus.CLOSED, Participant.minor)).first() is not None
+
+
+def guardian_required(programme: Programme) -> bool:
+    return bool((programme.options or {}).get("guardian_before_start", False))
+
+
+def blocks(*, session: Session, participant: Participant, programme: Programme, now: datetime) -> str | None:
+    """Why this person may not be linked yet, if so: "check" (a mentor without a valid check, where the
+    programme requires one or they mentor a minor) or "guardian" (a minor whose legal guardian is not recorded
+    as informed, where the programme requires it). The coordinators are told why (once a day)."""
+    if participant.role == Role.MENTOR and (required(programme) or mentors_a_minor(session=session, mentor=participant)) \
+            and not valid(participant, _today(programme, now)):
+        why, kind = "check", "check_missing"
+    elif participant.role == Role.MENTEE and participant.minor and guardian_required(programme) \
+            and participant.guardian_informed_on is None:
+        why, kind = "guardian", "guardian_missing"
+    else:
+        return None
     for coordinator in coordinators_of(session=session, programme_id=programme.id):
         if coordinator.telegram_chat_id is None:
             continue
-        outbox.enqueue(session=session, participant_id=coordinator.id, kind="check_missing", now=now,
-                       key=f"check_missing:{participant.id}:{_today(programme, now)}:{coordinator.id}",
+        outbox.enqueue(session=session, participant_id=coordinator.id, kind=kind, now=now,
+                       key=f"{kind}:{participant.id}:{_today(programme, now)}:{coordinator.id}",
                        due_at=after_quiet_hours(session=session, participant=coordinator, now=now),
                        params={"participant_id": participant.id})
     record(session=session, at=now, programme_id=programme.id, actor=f"participant:{participant.id}",
-           action="mentor.held_for_check", subject=f"participant:{participant.id}")
-    return True
+           action=f"participant.held_for_{why}", subject=f"participant:{participant.id}")
+    return why
 
 
-class CheckError(ValueError):
-    """A check that cannot be recorded: the message names why (a code)."""
+def record_guardian(*, session: Session, mentee: Participant, on: date, now: datetime) -> None:
+    """The coordinator says the minor's legal guardian was informed (a date only)."""
+    if mentee.role != Role.MENTEE:
+        raise CheckError("not_a_mentee")
+    if on > now.date():
+        raise CheckError("bad_dates")
+    mentee.guardian_informed_on = on
+    session.add(mentee)
+    record(session=session, at=now, programme_id=mentee.programme_id, actor="cli", action="guardian.informed",
+           subject=f"participant:{mentee.id}", details={"on": on.isoformat()})
 
 
 def record_check(*, session: Session, mentor: Participant, on: date, expires_on: date | None, by: str,

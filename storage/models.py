@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Index, SmallInteger, String, TypeDecorator,
-                        UniqueConstraint, text, true)
+                        UniqueConstraint, false, text, true)
 from sqlmodel import Field, SQLModel
 
 
@@ -96,6 +96,10 @@ class Participant(SQLModel, table=True):
     # Optional, never required (the import's `gender` column): "f", "m", "x", or None when not given. Only
     # counted in the programme's indicators (storage.indicators), and never shown under the anonymity floor.
     gender: str | None = Field(default=None, max_length=1)
+    # A minor (the import's `minor` or `birth year` column; only the flag is kept): the consent text fits their
+    # age, their mentor needs a background check, and the coordinator records that the legal guardian was told.
+    minor: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    guardian_informed_on: date | None = None
     # What makes a spreadsheet row "the same person" on a second import.
     import_key: str = Field(max_length=300)
     status: ParticipantStatus = Field(default=ParticipantStatus.INVITED, sa_type=String(16))

@@ -223,7 +223,8 @@ SETTABLE = {
     "closure_warning_days": _int_in(1, 120),
     "renotify_hours": _int_in(1, 24 * 14),
     "digest_hour": _int_in(0, 23),
-    "requires_background_check": _yes_no,  # storage.background_checks: mentors need a recorded check
+    "requires_background_check": _yes_no,
+    "guardian_before_start": _yes_no,  # a minor's link works once their legal guardian is recorded as informed  # storage.background_checks: mentors need a recorded check
     "self_evaluation_every_weeks": _int_in(0, 26),  # storage.self_evaluations: 0, no self-evaluation
     "absence_talk_days": _int_in(0, 60),  # storage.absence_talks: 0, the talk after an absence is not asked
     "retention_months": _int_in(1, 120),  # storage.retention: kept this long after the last binôme's closure
@@ -269,6 +270,7 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),
     }
     values["self_evaluation_every_weeks"] = self_evaluation_weeks(programme)
+    values["guardian_before_start"] = "yes" if (programme.options or {}).get("guardian_before_start") else "no"
     values["requires_background_check"] = "yes" if (programme.options or {}).get("requires_background_check") \
         else "no"
     values["retention_months"] = int((programme.options or {}).get("retention_months", RETENTION_MONTHS))

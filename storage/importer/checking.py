@@ -21,7 +21,7 @@ from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.importer.reading import Table
 from storage.importer.values import (
     AMBIGUOUS, EMAIL_RE, FIELD_MAX, IMPORT_KEY_MAX, LANGUAGE_MAX, PHONE_RE, SCIENTIFIC_RE, clean, key_part, make_import_key,
-    parse_date, parse_gender, parse_language, parse_role, parse_timezone,
+    minor_of, parse_date, parse_gender, parse_language, parse_role, parse_timezone,
 )
 from storage.models import Binome, Participant, Programme, Role
 from storage.spreadsheet import looks_like_formula
@@ -216,6 +216,11 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
             error(Problem.BAD_GENDER, value=value)
         else:
             optional["gender"] = gender
+    minor, bad = minor_of(cell("minor"), cell("birth_year"), date.today().year)
+    if bad is not None:
+        error(Problem.BAD_MINOR, value=bad)
+    elif minor is not None:
+        optional["minor"] = minor
     start: date | None = None
     value = cell("start")
     if value:

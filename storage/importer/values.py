@@ -177,6 +177,26 @@ def parse_gender(value: str) -> str | None:
     return _GENDER_LOOKUP.get(" ".join(fold(value).replace("-", " ").split()))
 
 
+# The optional minor columns (issue 16): a yes/no `minor` column, or a birth year (only "minor or not" is kept).
+_YES, _NO = ("oui", "o", "x", "yes", "y", "1", "vrai", "true", "mineur", "mineure"), ("non", "n", "no", "0", "faux",
+                                                                                     "false", "majeur", "majeure")
+
+
+def minor_of(flag: str | None, birth_year: str | None, this_year: int) -> tuple[bool | None, str | None]:
+    """(minor or not, None) from the cells; (None, the bad value) when one cannot be read; (None, None) when
+    neither is given. A birth year counts as minor while this year minus it is under 18."""
+    if flag:
+        folded = fold(flag)
+        if folded in _YES or folded in _NO:
+            return folded in _YES, None
+        return None, flag
+    if birth_year:
+        if not re.fullmatch(r"(19|20)\d\d", birth_year.strip()) or int(birth_year) > this_year:
+            return None, birth_year
+        return this_year - int(birth_year) < 18, None
+    return None, None
+
+
 def parse_date(value: str) -> date | None:
     match = DMY_RE.match(value)
     try:

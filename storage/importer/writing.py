@@ -146,6 +146,7 @@ def _write_people(session: Session, programme: Programme, now: datetime, batch: 
                 language=optional.get("language"),  # none given: the phone's, else the programme's
                 timezone=optional.get("timezone"), phone=optional.get("phone"),
                 email=optional.get("email"), employer=optional.get("employer"), gender=optional.get("gender"),
+                minor=bool(optional.get("minor", False)),
                 import_key=r.key, status=ParticipantStatus.INVITED, created_at=now,
             )
             created.append(person)
