@@ -8,7 +8,7 @@ import conversations.background_checks  # noqa: F401  (registers the coordinator
 import conversations.notices  # noqa: F401  (registers the coordinators' notices)
 from conversations import absence_talks, account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, followup
 from conversations import gatekeeper, meetings, onboarding, plan, privacy, report, self_evaluation, tutor_away
-from conversations import which_binome
+from conversations import referents, which_binome
 
 
 def register(application: Application) -> None:
@@ -17,7 +17,7 @@ def register(application: Application) -> None:
     for handler in (onboarding.HANDLERS + account.HANDLERS + meetings.HANDLERS + plan.HANDLERS + checkins.HANDLERS
                     + alerts.HANDLERS + ending.HANDLERS + binomes.HANDLERS + followup.HANDLERS + report.HANDLERS
                     + evaluation.HANDLERS + privacy.HANDLERS + tutor_away.HANDLERS + absence_talks.HANDLERS
-                    + self_evaluation.HANDLERS
+                    + self_evaluation.HANDLERS + referents.HANDLERS
                     + which_binome.HANDLERS + awaited.HANDLERS + fallback.HANDLERS):
         application.add_handler(handler, group=0)
     application.add_handler(TypeHandler(Update, gatekeeper.mark_processed), group=99)

@@ -22,6 +22,7 @@ from storage import ending, self_evaluations, signals
 from storage.binome_facts import binome_facts, shared_words, week_facts
 from storage.models import Alert, AlertStatus, Binome, CheckIn, Participant, Programme, Role
 from storage.options import outcomes_for
+from storage.referents import referents_of
 from storage.standin import latest_away
 
 SEVERITY = {signals.HIGH: N_("🔴 High"), signals.MEDIUM: N_("🟠 Medium"), signals.LOW: N_("🟡 Low")}
@@ -94,7 +95,7 @@ def _who(tr: Translator, session: Session, programme: Programme, participant_id:
     return {"name": person.display_name, "role": term(tr, programme, person.role)}
 
 
-def describe(tr: Translator, session: Session, alert: Alert) -> str:
+def describe(tr: Translator, session: Session, alert: Alert, *, shared: bool = True) -> str:
     """The sign and its facts, in words. Only facts; a word the pair wrote appears only if its writer
     shared it with the coordinator."""
     programme = session.get(Programme, alert.programme_id)
@@ -179,7 +180,7 @@ def describe(tr: Translator, session: Session, alert: Alert) -> str:
         text = tr(SIGNAL_NAMES.get(s, s))
     if facts.get("next_planned"):
         text += " " + tr("Next meeting planned: {date}.").format(date=_d(tr, facts["next_planned"]))
-    for word in shared_words(session=session, checkin_ids=facts.get("checkin_ids", [])):
+    for word in shared_words(session=session, checkin_ids=facts.get("checkin_ids", [])) if shared else []:
         text += "\n" + tr("Shared with you: «{word}»").format(word=word)
     return text
 
@@ -220,8 +221,9 @@ def card(tr: Translator, session: Session, alert: Alert, which: str = "new", at:
 
 # ---------------------------------------------------------------- the binôme at a glance
 
-def summary(tr: Translator, session: Session, binome: Binome) -> str:
-    """Meetings held and missed, plan progress, check-in answer rate, open alerts: facts only."""
+def summary(tr: Translator, session: Session, binome: Binome, *, shared: bool = True) -> str:
+    """Meetings held and missed, plan progress, check-in answer rate, open alerts: facts only. `shared`: the
+    words a writer chose to share with the coordinator (never for a partner referent)."""
     facts = binome_facts(session=session, binome=binome)
     programme, mentor, mentee = facts.programme, facts.mentor, facts.mentee
     lines = [tr("📋 Binôme {label}: {mentor} ({mentor_role}) and {mentee} ({mentee_role})").format(
@@ -254,10 +256,13 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
                 name=person.first_name, answered=answered, total=settled, rate=round(100 * answered / settled)))
         else:
             lines.append(tr("Check-ins of {name}: none yet.").format(name=person.first_name))
-        for shared in checkins.shared:
+        for word in checkins.shared if shared else []:
             lines.append(tr("{name} shared with you on {date}: «{word}»").format(
-                name=person.first_name, date=tr.date(shared.on, tr(DAY)), word=shared.word))
+                name=person.first_name, date=tr.date(word.on, tr(DAY)), word=word.word))
     lines += substitute_lines(tr, session, binome)
+    partners = referents_of(session=session, binome_id=binome.id)
+    if partners:
+        lines.append(tr("Partner referent: {names}.").format(names=", ".join(p.display_name for p in partners)))
     rounds, reached, total = self_evaluations.counts(session=session, binome=binome)
     if total:  # counts only, never a rating (docs/tutoring.md)
         lines.append(tr("Self-evaluations: {rounds} done; competences reached in the {role}'s latest view: "

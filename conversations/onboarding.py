@@ -14,6 +14,7 @@ from bot.vocabulary import term
 from storage import background_checks
 from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token, queue_partner_joined
 from storage.models import Participant, ParticipantStatus, Programme, Role
+from storage.referents import binomes_of
 from storage.participants import partner_of, programme_counts, resume, set_language
 
 CONSENT_PATTERN = rf"^consent:({buttons.ID}):([yn])$"
@@ -98,6 +99,13 @@ def _consent_text(tr: Translator, participant: Participant, programme: Programme
         who = tr("As a coordinator, you will see facts about the binômes (dates, meetings held or missed, "
                  "questions answered or not), never what the pairs write to each other unless they choose "
                  "to share it.")
+    elif participant.role == Role.REFERENT:
+        kept = tr(
+            "Before we start, here is what I keep and who sees it:\n"
+            "• your first name, your role and the binômes you follow, as the coordinator gave them;\n"
+            "• your Telegram account, so that I can write to you.")
+        who = tr("As the binômes' partner referent, you will get facts about them (absences, meetings held, warning "
+                 "signs, the closure), never what the pair writes to each other.")
     elif participant.minor and participant.role == Role.MENTEE:
         kept = tr(
             "Before we start, here is what I keep and who sees it:\n"
@@ -208,6 +216,11 @@ def _introduction(session, tr: Translator, participant: Participant, programme: 
             tr("I will alert you when a binôme shows warning signs, with the facts and the next step, and "
                "/programme shows where the programme stands."),
         ))
+    if participant.role == Role.REFERENT:
+        labels = ", ".join(b.label for b in binomes_of(session=session, referent=participant)) or "—"
+        return tr("Welcome, {first_name}. You follow the binômes {labels} of «{programme}» as their partner "
+                  "referent: I will tell you of absences, warning signs and the closure, and /binome shows their "
+                  "facts.").format(first_name=participant.first_name, labels=labels, programme=programme.name)
     partner = partner_of(session=session, participant=participant)
     partner_role = Role.MENTEE if participant.role == Role.MENTOR else Role.MENTOR
     lines = [tr("Welcome, {first_name}!").format(first_name=participant.first_name)]

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from storage import absence_talks, outbox
+from storage import absence_talks, outbox, referents
 from storage import meetings as rules
-from storage.models import AbsenceReason, Absence, Meeting, MeetingStatus, OutboundMessage, Participant
+from storage.models import AbsenceReason, Absence, Meeting, MeetingStatus, OutboundMessage, Participant, Role
 from storage.options import meeting_options
 from storage.participants import programme_of, timezone_of
 from storage.schedule import out_of_quiet_hours, reminder_times
@@ -118,6 +118,9 @@ def queue_absence_warning(*, session: Session, meeting: Meeting, absent: Partici
         params["reported_by"] = reported_by.id
     outbox.enqueue(session=session, participant_id=recipient.id, kind="absence_warning",
                    key=f"meeting:{meeting.id}:absence:{absent.id}:{recipient.id}", due_at=now, now=now, params=params)
+    if absent.role == Role.MENTEE:  # the school's or training centre's referent (storage.referents)
+        referents.tell(session=session, binome_id=meeting.binome_id, kind="referent_absence", now=now,
+                       key=f"absence:{meeting.id}:{absent.id}", params={"meeting_id": meeting.id, "notice": True})
 
 
 def queue_cancellation(*, session: Session, meeting: Meeting, recipient: Participant, by: Participant, moved: bool,
@@ -137,3 +140,5 @@ def queue_after_outcome(*, session: Session, meeting: Meeting, pair: rules.Pair,
         queue_soon(session=session, recipient=pair.mentee, kind="meeting_missed", key=f"meeting:{meeting.id}:missed",
                    now=now, params={"meeting_id": meeting.id})
         absence_talks.ask(session=session, absence=absence, mentor=pair.acting, now=now)  # where the programme asks
+        referents.tell(session=session, binome_id=meeting.binome_id, kind="referent_absence", now=now,
+                       key=f"absence:{meeting.id}:{pair.mentee.id}", params={"meeting_id": meeting.id, "notice": False})

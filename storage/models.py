@@ -45,6 +45,7 @@ class Role(StrEnum):
     MENTEE = "mentee"
     MENTOR = "mentor"
     COORDINATOR = "coordinator"
+    REFERENT = "referent"  # the school's or training centre's partner referent (storage.referents)
 
 
 class ParticipantStatus(StrEnum):
@@ -641,3 +642,16 @@ class CompetenceRating(SQLModel, table=True):
     role: Role = Field(sa_type=String(16))
     level: int
     at: datetime = utc_column(nullable=False)
+
+
+class BinomeReferent(SQLModel, table=True):
+    """A partner referent (teacher, trainer, "maître de stage") attached to a binôme by the import: they get the
+    facts a coordinator gets for this binôme only, none of what the pair writes (storage.referents)."""
+
+    __tablename__ = "binome_referent"
+    __table_args__ = (UniqueConstraint("binome_id", "participant_id", name="uq_binome_referent"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    created_at: datetime = utc_column(nullable=False)

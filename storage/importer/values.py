@@ -59,6 +59,11 @@ ROLE_NAMES: dict[Role, tuple[str, ...]] = {
         "coordinateur", "coordinatrice", "coordinator", "référent", "référente", "référent mentorat",
         "référente mentorat", "chargé de suivi", "chargée de suivi",
     ),
+    Role.REFERENT: (
+        "référent école", "référente école", "référent partenaire", "référente partenaire", "enseignant",
+        "enseignante", "professeur", "professeure", "formateur", "formatrice", "maître de stage",
+        "maîtresse de stage", "partner referent", "teacher", "trainer",
+    ),
 }
 # "mentore" without an accent is "mentoré" typed without the accent (a mentee) or the Québec
 # feminine of "mentor" (une mentore). It is resolved from the other person of the pair, or refused.
@@ -66,7 +71,8 @@ AMBIGUOUS_ROLES = ("mentore",)
 # The accepted role names as the report lists them (spreadsheet vocabulary, not translated).
 ACCEPTED_ROLES = (
     "mentoré, tutoré, mentee, élève, jeune, filleul(e) · mentor, tuteur, tutrice, marraine, parrain · "
-    "coordinateur, coordinatrice, référent(e)"
+    "coordinateur, coordinatrice, référent(e) · référent(e) école, enseignant(e), formateur, formatrice, "
+    "maître de stage"
 )
 _ROLE_EXACT = {" ".join(alias.casefold().split()): role
                for role, aliases in ROLE_NAMES.items() for alias in aliases}

@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from storage.audit import record
 from storage.importer.checking import PairPlan, Row, Rows, RowValues
 from storage.importer.problems import ImportReport, Problem, rows_param
-from storage.models import Binome, BinomeStatus, Participant, ParticipantStatus, Programme
+from storage.importer.values import key_part
+from storage.models import Binome, BinomeReferent, BinomeStatus, Participant, ParticipantStatus, Programme, Role
 from storage.programmes import add_months
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,22 @@ def _write(session: Session, programme: Programme, now: datetime, rows: Rows, pl
             _flush_new(session, binomes)
             binomes = []
     _flush_new(session, binomes)
+    _link_referents(session, programme, now, rows, ids)
+
+
+def _link_referents(session: Session, programme: Programme, now: datetime, rows: Rows,
+                    ids: dict[str, int | None]) -> None:
+    """Each partner referent's row attaches them to its pair's binôme (once)."""
+    wanted = [(r.pair, ids.get(r.person)) for r in rows if r.role == Role.REFERENT and ids.get(r.person)]
+    if not wanted:
+        return
+    binomes = {key_part(label): binome_id for label, binome_id in session.exec(select(Binome.label, Binome.id).where(
+        Binome.programme_id == programme.id))}
+    for pair, person_id in dict.fromkeys(wanted):
+        binome_id = binomes.get(key_part(pair))
+        if binome_id is not None and session.exec(select(BinomeReferent.id).where(
+                BinomeReferent.binome_id == binome_id, BinomeReferent.participant_id == person_id)).first() is None:
+            session.add(BinomeReferent(binome_id=binome_id, participant_id=person_id, created_at=now))
 
 
 def _write_people(session: Session, programme: Programme, now: datetime, batch: list[tuple[Row, dict[str, object]]],
