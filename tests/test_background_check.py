@@ -110,3 +110,25 @@ def test_the_setting_and_the_rules():
     assert background_checks.valid(mentor, date(2026, 6, 30)) and not background_checks.valid(mentor, date(2026, 7, 1))
     assert not background_checks.valid(Participant(programme_id=1, role=Role.MENTOR, first_name="N", import_key="n"),
                                        date(2026, 1, 1))
+
+
+def test_the_import_reads_the_check_columns_row_by_row(session, clock):
+    from storage.importer import import_participants
+
+    with session() as s:
+        programme = make_programme(s, clock.now(), name="Lycée")
+        bad = import_participants(session=s, programme=programme, now=clock.now(), languages=["fr"], data=(
+            "binôme;rôle;prénom;nom;honorabilité;honorabilité expire\n"
+            "B01;tuteur;Marc;Dubois;hier;\n"
+            "B01;élève;Amina;Benali;01/09/2026;\n"
+            "B02;tuteur;Sophie;Noël;;01/09/2029\n"
+            "B02;élève;Léo;Petit;;\n").encode("utf-8"))
+        assert sorted((e.row, e.code) for e in bad.errors) == [(2, "bad_check"), (3, "bad_check"), (4, "bad_check")]
+        good = import_participants(session=s, programme=programme, now=clock.now(), languages=["fr"], data=(
+            "binôme;rôle;prénom;nom;honorabilité;honorabilité expire\n"
+            "B01;tuteur;Marc;Dubois;01/09/2026;2029-09-01\n"
+            "B01;élève;Amina;Benali;;\n").encode("utf-8"))
+        assert good.ok
+        marc = s.exec(select(Participant).where(Participant.first_name == "Marc")).one()
+        assert (marc.check_on, marc.check_expires_on, marc.check_by) == (date(2026, 9, 1), date(2029, 9, 1), "import")
+        assert background_checks.valid(marc, date(2026, 9, 7))

@@ -305,3 +305,26 @@ def test_the_rules_refuse_a_mentee_another_programme_and_bad_dates(session):
         assert away.substitute_id is None
         substitutes.end_away(session=s, mentor=marc, now=now)
         assert away.ends_on < away.starts_on
+
+
+def test_the_import_names_a_substitute_by_a_row_with_the_pairs_code(session):
+    from storage.importer import import_participants
+
+    now = datetime(2026, 9, 7, 8, 0, tzinfo=timezone.utc)
+    data = ("binôme;rôle;prénom;nom;courriel\n"
+            "B01;tuteur;Marc;Dubois;marc@creche.example\n"
+            "B01;tutoré;Amina;Benali;\n"
+            "B02;tutrice;Sophie;Noël;sophie@creche.example\n"
+            "B02;tutoré;Léo;Petit;\n"
+            "B01;suppléante;Sophie;Noël;sophie@creche.example\n").encode("utf-8")
+    with session() as s:
+        programme = make_programme(s, now, name="Tutorat CP 332", vocabulary="tuteur")
+        report = import_participants(session=s, programme=programme, data=data, now=now, languages=["fr"])
+        assert report.ok, report.errors
+        sophie = s.exec(select(Participant).where(Participant.first_name == "Sophie")).one()  # one person
+        b01 = s.exec(select(Binome).where(Binome.label == "B01")).one()
+        assert b01.substitute_id == sophie.id
+        assert s.exec(select(Binome).where(Binome.label == "B02")).one().mentor_id == sophie.id
+        bad = import_participants(session=s, programme=programme, now=now, languages=["fr"],
+                                  data="binôme;rôle;prénom;nom\nB09;substitute;Paul;Durand\n".encode("utf-8"))
+        assert [(e.row, e.code) for e in bad.errors] == [(2, "referent_unknown_pair")]

@@ -22,7 +22,7 @@ from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.importer.reading import Table
 from storage.importer.values import (
     AMBIGUOUS, EMAIL_RE, FIELD_MAX, IMPORT_KEY_MAX, LANGUAGE_MAX, PHONE_RE, SCIENTIFIC_RE, clean, key_part, make_import_key,
-    minor_of, parse_date, parse_gender, parse_language, parse_role, parse_timezone,
+    is_substitute, minor_of, parse_date, parse_gender, parse_language, parse_role, parse_timezone,
 )
 from storage.models import Binome, Participant, Programme, Role
 from storage.spreadsheet import looks_like_formula
@@ -222,6 +222,16 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
         error(Problem.BAD_MINOR, value=bad)
     elif minor is not None:
         optional["minor"] = minor
+    for name in ("check_on", "check_expires_on"):  # a mentor's background check (storage.background_checks)
+        value = cell(name)
+        if value and (parse_date(value) is None or role not in (Role.MENTOR, AMBIGUOUS)):
+            error(Problem.BAD_CHECK, value=value)
+        elif value:
+            optional[name] = parse_date(value)
+    if "check_on" in optional:
+        optional["check_by"] = "import"
+    elif "check_expires_on" in optional:
+        error(Problem.BAD_CHECK, value=cell("check_expires_on"))
     start: date | None = None
     value = cell("start")
     if value:
@@ -242,10 +252,11 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
 def check_pairs(*, session: Session, programme: Programme, rows: Rows, broken_pairs: set[str],
                 report: ImportReport) -> tuple[Rows, list[PairPlan]]:
     """The rows with their roles settled and import keys set, and the binômes to create or keep."""
-    pairs = _group_pairs([r for r in rows if r.role not in (Role.COORDINATOR, Role.REFERENT)])
-    referents = [r for r in rows if r.role == Role.REFERENT]  # attached to a pair of the file or already imported
-    existing_binomes = _existing_binomes(session, programme, set(pairs) | {key_part(r.pair) for r in referents})
-    for r in referents:
+    # Referents and substitutes are attached to a pair of the file or one already imported; they are not its pair.
+    attached = [r for r in rows if r.role == Role.REFERENT or is_substitute(r.role_value)]
+    pairs = _group_pairs([r for r in rows if r.role != Role.COORDINATOR and r not in attached])
+    existing_binomes = _existing_binomes(session, programme, set(pairs) | {key_part(r.pair) for r in attached})
+    for r in attached:
         if key_part(r.pair) not in pairs and key_part(r.pair) not in existing_binomes:
             report.error(r.row, Problem.REFERENT_UNKNOWN_PAIR, pair=r.pair)
     existing_people = _participants_by_id(

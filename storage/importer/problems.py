@@ -43,6 +43,7 @@ class Problem(StrEnum):
     UNKNOWN_LANGUAGE = "unknown_language"  # value
     BAD_GENDER = "bad_gender"  # value
     REFERENT_UNKNOWN_PAIR = "referent_unknown_pair"  # pair: a partner referent's pair is neither in the file nor imported
+    BAD_CHECK = "bad_check"  # value: a background check's date not a date, on a row not a mentor's, or an expiry alone
     BAD_MINOR = "bad_minor"  # value: a minor cell not yes/no, or a birth year that is not one
     DUPLICATE_ROW = "duplicate_row"  # first_row
     TWO_MENTORS = "two_mentors"  # pair, rows

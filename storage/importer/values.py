@@ -65,13 +65,24 @@ ROLE_NAMES: dict[Role, tuple[str, ...]] = {
         "maîtresse de stage", "partner referent", "teacher", "trainer",
     ),
 }
+# A substitute tutor ("suppléance", storage.substitutes): a mentor's row of another kind, with the code of the pair
+# they stand in for; the same e-mail as on their own pair's row makes them one person.
+SUBSTITUTE_ROLES = ("suppléant", "suppléante", "suppléant(e)", "tuteur suppléant", "tutrice suppléante",
+                    "mentor suppléant", "substitute", "substitute tutor", "substitute mentor")
+_SUBSTITUTE_FOLDED = frozenset(fold(name) for name in SUBSTITUTE_ROLES)
+
+
+def is_substitute(role_value: str) -> bool:
+    return fold(role_value) in _SUBSTITUTE_FOLDED
+
+
 # "mentore" without an accent is "mentoré" typed without the accent (a mentee) or the Québec
 # feminine of "mentor" (une mentore). It is resolved from the other person of the pair, or refused.
 AMBIGUOUS_ROLES = ("mentore",)
 # The accepted role names as the report lists them (spreadsheet vocabulary, not translated).
 ACCEPTED_ROLES = (
     "mentoré, tutoré, mentee, élève, jeune, filleul(e) · mentor, tuteur, tutrice, marraine, parrain · "
-    "coordinateur, coordinatrice, référent(e) · référent(e) école, enseignant(e), formateur, formatrice, "
+    "suppléant(e), substitute · coordinateur, coordinatrice, référent(e) · référent(e) école, enseignant(e), formateur, formatrice, "
     "maître de stage"
 )
 _ROLE_EXACT = {" ".join(alias.casefold().split()): role
@@ -226,6 +237,8 @@ def parse_role(value: str) -> str | Role | None:
     folded = fold(value)
     if folded in _ROLE_FOLDED:
         return _ROLE_FOLDED[folded]
+    if folded in _SUBSTITUTE_FOLDED:
+        return Role.MENTOR
     if folded in AMBIGUOUS_ROLES:
         return AMBIGUOUS
     return None
