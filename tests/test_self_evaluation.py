@@ -232,3 +232,23 @@ def test_the_rules_turns_and_counts(session):
         assert rules.due_binomes(session=s, programme_id=programme.id, every_weeks=4,
                                  now=now + timedelta(weeks=4)) == [binome]
         assert s.get(Programme, programme.id) is not None
+
+
+def test_mydata_gives_the_mentee_her_own_ratings_only(session):
+    from storage.privacy_export import as_json, export
+
+    now = START
+    with session() as s:
+        programme = make_programme(s, now, name="Tutorat")
+        import_competences(session=s, programme=programme, data=b"code;label\nA;Un\n", now=now)
+        mentor, mentee, binome = make_pair(s, programme, now)
+        evaluation = rules.open_round(session=s, binome=binome, now=now)
+        [a] = framework(session=s, programme_id=programme.id)
+        rules.rate(session=s, evaluation_id=evaluation.id, participant_id=mentee.id, competence_id=a.id, level=2,
+                   now=now)
+        rules.rate(session=s, evaluation_id=evaluation.id, participant_id=mentor.id, competence_id=a.id, level=4,
+                   now=now)
+        data = export(session=s, participant=mentee, now=now)
+        assert [(r["competence"], r["level"], r["round"]) for r in data["self_evaluation"]] == [("Un", 2, 1)]
+        assert as_json(data)
+        assert [r["level"] for r in export(session=s, participant=mentor, now=now)["self_evaluation"]] == [4]
