@@ -6,7 +6,8 @@ from telegram import Update
 
 import conversations.background_checks  # noqa: F401  (registers the coordinators' notices about checks)
 import conversations.notices  # noqa: F401  (registers the coordinators' notices)
-from conversations import absence_talks, account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, followup
+from conversations import absence_talks, account, alerts, awaited, binomes, checkins, ending, evaluation, fallback
+from conversations import followup
 from conversations import gatekeeper, meetings, onboarding, plan, privacy, report, self_evaluation, tutor_away
 from conversations import referents, which_binome
 

@@ -1,6 +1,7 @@
 """What the coordinators are told about mentors' background checks and minors' guardians
 (storage.background_checks, docs/tutoring.md): a mentor held at their invitation for want of a valid check, a
-check expiring within a month, a minor held until their legal guardian is recorded as informed. Facts only: the mentor's name, their binômes' codes, the dates and the command that records a check."""
+check expiring within a month, a minor held until their legal guardian is recorded as informed. Facts only: the
+person's name, their binômes' codes, the dates and the command that records what is missing."""
 from __future__ import annotations
 
 from sqlmodel import Session, select

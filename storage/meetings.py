@@ -42,9 +42,7 @@ class MeetingRefused(Exception):
 
 
 @dataclass
-class Pair:
-    """The meeting's pair; `stand_in` is the substitute tutor when the meeting falls in the mentor's time away."""
-
+class Pair:  # `stand_in`: the substitute tutor when the meeting falls in the mentor's time away
     binome: Binome
     programme: Programme
     mentor: Participant
@@ -65,8 +63,9 @@ class Pair:
 def pair_of(*, session: Session, meeting: Meeting) -> Pair:
     binome = session.get(Binome, meeting.binome_id)
     programme = session.get(Programme, binome.programme_id)
-    return Pair(binome, programme, session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id),
-                stand_in(session=session, binome=binome, at=meeting.starts_at, timezone=programme.timezone))
+    people = session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id)
+    return Pair(binome, programme, *people, stand_in(session=session, binome=binome, at=meeting.starts_at,
+                                                     timezone=programme.timezone))
 
 
 def _audit(session: Session, meeting: Meeting, actor_id: int | None, action: str, now: datetime, **details) -> None:
@@ -389,7 +388,8 @@ def next_in_rhythm(*, session: Session, now: datetime) -> list[Meeting]:
 
 
 def has_rhythm(*, session: Session, binome_id: int) -> bool:
-    return session.exec(select(MeetingSeries.id).where(MeetingSeries.binome_id == binome_id, MeetingSeries.active)).first() is not None
+    return session.exec(select(MeetingSeries.id).where(MeetingSeries.binome_id == binome_id,
+                                                       MeetingSeries.active)).first() is not None
 
 
 def awaited_place(*, session: Session, participant_id: int, now: datetime) -> Meeting | None:

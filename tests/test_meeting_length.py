@@ -12,7 +12,7 @@ from sqlmodel import select
 from storage.models import Meeting, OutboundMessage, Programme
 from storage.options import OptionError, effective_options, meeting_options, parse_assignment
 from tests.factories import link, make_pair, make_programme
-from tests.test_meetings import plan_meeting, tap
+from tests.test_meetings import tap
 
 
 def seed(harness, session, clock, *, language="fr", minutes=45):

@@ -82,7 +82,8 @@ AMBIGUOUS_ROLES = ("mentore",)
 # The accepted role names as the report lists them (spreadsheet vocabulary, not translated).
 ACCEPTED_ROLES = (
     "mentoré, tutoré, mentee, élève, jeune, filleul(e) · mentor, tuteur, tutrice, marraine, parrain · "
-    "suppléant(e), substitute · coordinateur, coordinatrice, référent(e) · référent(e) école, enseignant(e), formateur, formatrice, "
+    "suppléant(e), substitute · coordinateur, coordinatrice, référent(e) · référent(e) école, enseignant(e), "
+    "formateur, formatrice, "
     "maître de stage"
 )
 _ROLE_EXACT = {" ".join(alias.casefold().split()): role
