@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import select
 from telegram import Bot
 
-from bot import cli_binome, cli_evaluation, cli_privacy, cli_report
+from bot import cli_binome, cli_competences, cli_evaluation, cli_privacy, cli_report
 from bot.app import file_url_for
 from bot.clock import SystemClock
 from bot.i18n import Translator, available_languages, load_all, translator
@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_evaluation.add_parser(commands)
     cli_report.add_parser(commands)
     cli_privacy.add_parser(commands)
+    cli_competences.add_parser(commands)
     return parser
 
 

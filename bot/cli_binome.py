@@ -1,6 +1,7 @@
-"""`binome binome pause|resume|extend|close`: a coordinator's pause, extension or closure of one binôme, from
-the command line (the rules are in storage.pauses, storage.ending and storage.closures; the pair is told by
-the running bot, through the outbox). Texts in DEFAULT_LANGUAGE."""
+"""`binome binome pause|resume|extend|close|substitute`: a coordinator's pause, extension or closure of one
+binôme, or its substitute tutor, from the command line (the rules are in storage.pauses, storage.ending,
+storage.closures and storage.substitutes; the people are told by the running bot, through the outbox). Texts
+in DEFAULT_LANGUAGE."""
 from __future__ import annotations
 
 import argparse
@@ -13,9 +14,9 @@ from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.settings import Settings
 from bot.outcomes import OUTCOME_LABELS
-from storage import closures, db, ending
+from storage import background_checks, closures, db, ending, substitutes
 from storage import pauses as rules
-from storage.models import Binome
+from storage.models import Binome, Participant, Role
 from storage.options import KNOWN_OUTCOMES
 from storage.pauses import programme_day
 from storage.programmes import ProgrammeError, find_programme
@@ -63,6 +64,26 @@ def add_parser(commands) -> None:
     close.add_argument("--on", type=date.fromisoformat, help="the outcome's date (YYYY-MM-DD), today by default")
     close.add_argument("--program", "--programme", dest="programme")
     close.set_defaults(handler=_close)
+    substitute = actions.add_parser("substitute", help="name a binôme's substitute tutor (docs/tutoring.md)")
+    substitute.add_argument("pair", help="the pair's code, as in the imported file")
+    who = substitute.add_mutually_exclusive_group(required=True)
+    who.add_argument("--mentor-of", help="the substitute is the mentor of this other pair")
+    who.add_argument("--email", help="the substitute's e-mail, as imported (a mentor of the programme)")
+    who.add_argument("--none", action="store_true", help="the binôme has no substitute any more")
+    substitute.add_argument("--program", "--programme", dest="programme")
+    substitute.set_defaults(handler=_substitute)
+    check = actions.add_parser("check", help="record the background check of a binôme's mentor (docs/tutoring.md)")
+    check.add_argument("pair", help="the pair's code: its mentor's check")
+    check.add_argument("--on", required=True, type=date.fromisoformat, help="when it was verified (YYYY-MM-DD)")
+    check.add_argument("--expires", type=date.fromisoformat, help="until when it holds (YYYY-MM-DD)")
+    check.add_argument("--by", required=True, help="who verified it")
+    check.add_argument("--program", "--programme", dest="programme")
+    check.set_defaults(handler=_check)
+    guardian = actions.add_parser("guardian", help="record that a minor mentee's legal guardian was informed")
+    guardian.add_argument("pair", help="the pair's code: its mentee")
+    guardian.add_argument("--on", required=True, type=date.fromisoformat, help="when (YYYY-MM-DD)")
+    guardian.add_argument("--program", "--programme", dest="programme")
+    guardian.set_defaults(handler=_guardian)
 
 
 def _pause(args, settings: Settings, tr: Translator) -> int:
@@ -161,4 +182,90 @@ def _close(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
                                        outcome=tr(OUTCOME_LABELS[args.outcome])))
         print(tr("Cancelled: {meetings} meetings to come, {messages} queued messages; {alerts} alerts resolved.").format(
             meetings=closed.meetings_cancelled, messages=closed.messages_dropped, alerts=closed.alerts_resolved))
+    return 0
+
+
+SUBSTITUTE_REFUSALS = {
+    substitutes.SubstituteRefusal.NOT_A_MENTOR: N_("The substitute must be a mentor of the same programme."),
+    substitutes.SubstituteRefusal.OWN_MENTOR: N_("The binôme's own mentor cannot be its substitute."),
+    substitutes.SubstituteRefusal.GONE: N_("This person has left the programme or refused to take part."),
+    substitutes.SubstituteRefusal.CLOSED: N_("Binôme {label} is already closed."),
+}
+
+
+def _substitute(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    now = SystemClock().now()
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        person = None
+        if args.mentor_of:
+            other = _find(session, argparse.Namespace(programme=args.programme, pair=args.mentor_of), tr)
+            if other is None:
+                return 2
+            person = session.get(Participant, other.mentor_id)
+        elif args.email:
+            person = session.exec(select(Participant).where(Participant.programme_id == binome.programme_id,
+                                                            Participant.role == Role.MENTOR,
+                                                            Participant.email == args.email.strip())).first()
+            if person is None:
+                print(tr("No mentor with this e-mail in the programme."), file=sys.stderr)
+                return 2
+        try:
+            substitutes.set_substitute(session=session, binome=binome, substitute=person, by=None, now=now)
+        except substitutes.SubstituteRefused as refused:
+            print(tr(SUBSTITUTE_REFUSALS[refused.refusal]).format(label=binome.label), file=sys.stderr)
+            return 2
+        if person is None:
+            print(tr("Binôme {label} has no substitute any more.").format(label=binome.label))
+        else:
+            print(tr("{name} is now the substitute of binôme {label}: they stand in whenever the mentor says they "
+                     "are away (/away).").format(name=person.display_name, label=binome.label))
+    return 0
+
+
+CHECK_ERRORS = {"bad_dates": N_("The check must be dated today or before, and expire after it."),
+                "no_by": N_("Say who verified it (--by)."), "not_a_mentor": N_("Only a mentor's check is recorded."),
+                "not_a_mentee": N_("Only a mentee's guardian is recorded.")}
+
+
+def _check(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        mentor = session.get(Participant, binome.mentor_id)
+        try:
+            background_checks.record_check(session=session, mentor=mentor, on=args.on, expires_on=args.expires,
+                                           by=args.by, now=SystemClock().now())
+        except background_checks.CheckError as error:
+            print(tr(CHECK_ERRORS[str(error)]), file=sys.stderr)
+            return 2
+        print(tr("The background check of {name} is recorded (verified on {on}{until}); their invitation link now "
+                 "works.").format(name=mentor.display_name, on=tr.date(args.on),
+                                  until=tr(", valid until {date}").format(date=tr.date(args.expires))
+                                  if args.expires else ""))
+    return 0
+
+
+def _guardian(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    engine = db.make_engine(settings.effective_database_url)
+    db.ensure_up_to_date(engine)
+    with db.session_scope(engine) as session:
+        binome = _find(session, args, tr)
+        if binome is None:
+            return 2
+        mentee = session.get(Participant, binome.mentee_id)
+        try:
+            background_checks.record_guardian(session=session, mentee=mentee, on=args.on, now=SystemClock().now())
+        except background_checks.CheckError as error:
+            print(tr(CHECK_ERRORS[str(error)]), file=sys.stderr)
+            return 2
+        print(tr("Recorded: the legal guardian of {name} was informed on {on}; their invitation link now works.")
+              .format(name=mentee.display_name, on=tr.date(args.on)))
     return 0

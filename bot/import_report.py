@@ -61,6 +61,11 @@ PROBLEM_TEXTS: dict[Problem, str] = {
         "the start date «{value}» is not a date: write it as dd/mm/yyyy (e.g. 15/09/2025) or yyyy-mm-dd."
     ),
     Problem.BAD_GENDER: N_("gender «{value}» not understood: write f, m or x, or leave the cell empty."),
+    Problem.REFERENT_UNKNOWN_PAIR: N_("the binôme «{pair}» of this referent or substitute is neither in the file nor "
+                                      "already imported."),
+    Problem.BAD_CHECK: N_("background check «{value}» not understood: a date (15/09/2025) on a mentor's row, and an "
+                          "expiry only with the date of the check."),
+    Problem.BAD_MINOR: N_("minor «{value}» not understood: write yes or no, or a birth year such as 2010."),
     Problem.BAD_TIMEZONE: N_("unknown time zone «{value}»: write a name like Europe/Paris or Europe/Brussels."),
     Problem.UNKNOWN_LANGUAGE: N_(
         "unknown language «{value}»: write a code like fr, en, nl, ar or a name like «français»."

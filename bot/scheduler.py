@@ -23,6 +23,7 @@ from telegram.ext import Application
 from bot import sender
 from bot.services import Services
 from storage.scheduled import alerts as scheduled_alerts
+from storage.scheduled import background_checks as scheduled_background_checks
 from storage.scheduled import checkins as scheduled_checkins
 from storage.scheduled import ending as scheduled_ending
 from storage.scheduled import evaluations as scheduled_evaluations
@@ -30,6 +31,7 @@ from storage.scheduled import privacy as scheduled_privacy
 from storage.models import OutboundMessage
 from storage.scheduled import meetings as scheduled_meetings
 from storage.scheduled import pauses as scheduled_pauses
+from storage.scheduled import self_evaluations as scheduled_self_evaluations
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ STEPS: list[tuple[str, Callable[..., None]]] = [
     ("warning signs", scheduled_alerts.queue_due_work),
     ("before the end", scheduled_ending.queue_due_work),  # the pair's questions as "end near" opens
     ("evaluations", scheduled_evaluations.queue_due_work),  # reminders and expiry after a closure
+    ("self-evaluations", scheduled_self_evaluations.queue_due_work),  # a round of the competence framework
+    ("background checks", scheduled_background_checks.queue_due_work),  # a mentor's check expiring in a month
     ("retention", scheduled_privacy.queue_due_work),  # last: what it erases was closed long ago
 ]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 from telegram.ext import Application, TypeHandler
 from telegram import Update
 
+import conversations.background_checks  # noqa: F401  (registers the coordinators' notices about checks)
 import conversations.notices  # noqa: F401  (registers the coordinators' notices)
-from conversations import account, alerts, awaited, binomes, checkins, ending, evaluation, fallback, followup
-from conversations import gatekeeper, meetings, onboarding, plan, privacy, report, web, which_binome
+from conversations import absence_talks, account, alerts, awaited, binomes, checkins, ending, evaluation, fallback
+from conversations import followup, gatekeeper, meetings, onboarding, plan, privacy, referents, report
+from conversations import self_evaluation, tutor_away, web, which_binome
 
 
 def register(application: Application) -> None:
@@ -14,7 +16,8 @@ def register(application: Application) -> None:
     # One group: the first handler that matches wins, so the fallbacks come last.
     for handler in (onboarding.HANDLERS + account.HANDLERS + meetings.HANDLERS + plan.HANDLERS + checkins.HANDLERS
                     + alerts.HANDLERS + ending.HANDLERS + binomes.HANDLERS + followup.HANDLERS + report.HANDLERS
-                    + evaluation.HANDLERS + privacy.HANDLERS + web.HANDLERS
+                    + evaluation.HANDLERS + privacy.HANDLERS + web.HANDLERS + tutor_away.HANDLERS
+                    + absence_talks.HANDLERS + self_evaluation.HANDLERS + referents.HANDLERS
                     + which_binome.HANDLERS + awaited.HANDLERS + fallback.HANDLERS):
         application.add_handler(handler, group=0)
     application.add_handler(TypeHandler(Update, gatekeeper.mark_processed), group=99)

@@ -36,7 +36,7 @@ async def show_help(update: Update, context: BotContext) -> None:
     if names:
         lines += ["", _("A question about the programme? Your coordinator: {names}.").format(names=", ".join(names))]
     markup = None
-    if participant.role != Role.COORDINATOR:
+    if participant.role in (Role.MENTOR, Role.MENTEE):  # "I need help" / "I want to stop" are the pair's
         markup = InlineKeyboardMarkup(support_buttons(context.tr))
     await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
 

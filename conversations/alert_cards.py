@@ -18,10 +18,12 @@ from bot.vocabulary import term
 from conversations.ending_texts import answers_line
 from conversations.formats import DAY
 from storage import alerts as rules
-from storage import ending, signals
+from storage import ending, self_evaluations, signals
 from storage.binome_facts import binome_facts, shared_words, week_facts
 from storage.models import Alert, AlertStatus, Binome, CheckIn, Participant, Programme, Role
 from storage.options import outcomes_for
+from storage.referents import referents_of
+from storage.standin import latest_away
 
 SEVERITY = {signals.HIGH: N_("🔴 High"), signals.MEDIUM: N_("🟠 Medium"), signals.LOW: N_("🟡 Low")}
 SIGNAL_NAMES = {
@@ -39,6 +41,7 @@ SIGNAL_NAMES = {
     signals.SUPPORT_HELP: N_("Asked for help"),
     signals.SUPPORT_STOP: N_("Wants to stop"),
     signals.CLOSURE_DUE: N_("End near, no closure"),
+    signals.ABSENCE_TALK: N_("No talk after an absence"),
 }
 OUTCOME_NAMES = {
     "contacted": N_("📞 Contacted"),
@@ -92,7 +95,7 @@ def _who(tr: Translator, session: Session, programme: Programme, participant_id:
     return {"name": person.display_name, "role": term(tr, programme, person.role)}
 
 
-def describe(tr: Translator, session: Session, alert: Alert) -> str:
+def describe(tr: Translator, session: Session, alert: Alert, *, shared: bool = True) -> str:
     """The sign and its facts, in words. Only facts; a word the pair wrote appears only if its writer
     shared it with the coordinator."""
     programme = session.get(Programme, alert.programme_id)
@@ -165,11 +168,19 @@ def describe(tr: Translator, session: Session, alert: Alert) -> str:
             text += "\n" + tr("⏳ Extended: the planned end is now {date}.").format(
                 date=tr.date(binome.planned_end_on, tr(DAY)))
         text += "\n" + answers_line(tr, session, binome)
+    elif s == signals.ABSENCE_TALK:
+        text = tr.ngettext("{name} ({role}) missed the meeting of {dates} without notice, and no talk with them has "
+                           "been recorded since.",
+                           "{name} ({role}) missed the meetings of {dates} without notice, and no talk with them "
+                           "has been recorded since.", facts["count"]).format(
+            dates=", ".join(_d(tr, x) for x in facts["dates"]), **who)
+        if facts.get("not_possible"):
+            text += " " + tr("The {role} said the talk was not possible.").format(role=term(tr, programme, Role.MENTOR))
     else:
         text = tr(SIGNAL_NAMES.get(s, s))
     if facts.get("next_planned"):
         text += " " + tr("Next meeting planned: {date}.").format(date=_d(tr, facts["next_planned"]))
-    for word in shared_words(session=session, checkin_ids=facts.get("checkin_ids", [])):
+    for word in shared_words(session=session, checkin_ids=facts.get("checkin_ids", [])) if shared else []:
         text += "\n" + tr("Shared with you: «{word}»").format(word=word)
     return text
 
@@ -210,8 +221,9 @@ def card(tr: Translator, session: Session, alert: Alert, which: str = "new", at:
 
 # ---------------------------------------------------------------- the binôme at a glance
 
-def summary(tr: Translator, session: Session, binome: Binome) -> str:
-    """Meetings held and missed, plan progress, check-in answer rate, open alerts: facts only."""
+def summary(tr: Translator, session: Session, binome: Binome, *, shared: bool = True) -> str:
+    """Meetings held and missed, plan progress, check-in answer rate, open alerts: facts only. `shared`: the
+    words a writer chose to share with the coordinator (never for a partner referent)."""
     facts = binome_facts(session=session, binome=binome)
     programme, mentor, mentee = facts.programme, facts.mentor, facts.mentee
     lines = [tr("📋 Binôme {label}: {mentor} ({mentor_role}) and {mentee} ({mentee_role})").format(
@@ -244,15 +256,39 @@ def summary(tr: Translator, session: Session, binome: Binome) -> str:
                 name=person.first_name, answered=answered, total=settled, rate=round(100 * answered / settled)))
         else:
             lines.append(tr("Check-ins of {name}: none yet.").format(name=person.first_name))
-        for shared in checkins.shared:
+        for word in checkins.shared if shared else []:
             lines.append(tr("{name} shared with you on {date}: «{word}»").format(
-                name=person.first_name, date=tr.date(shared.on, tr(DAY)), word=shared.word))
+                name=person.first_name, date=tr.date(word.on, tr(DAY)), word=word.word))
+    lines += substitute_lines(tr, session, binome)
+    partners = referents_of(session=session, binome_id=binome.id)
+    if partners:
+        lines.append(tr("Partner referent: {names}.").format(names=", ".join(p.display_name for p in partners)))
+    rounds, reached, total = self_evaluations.counts(session=session, binome=binome)
+    if total:  # counts only, never a rating (docs/tutoring.md)
+        lines.append(tr("Self-evaluations: {rounds} done; competences reached in the {role}'s latest view: "
+                        "{reached} of {total}.").format(rounds=rounds, reached="—" if reached is None else reached,
+                                                        total=total, role=term(tr, programme, Role.MENTOR)))
     if facts.open_signals:
         lines.append(tr("Open alerts: {alerts}.").format(
             alerts=", ".join(tr(SIGNAL_NAMES.get(s, s)) for s in facts.open_signals)))
     else:
         lines.append(tr("No open alert."))
     return "\n".join(lines)
+
+
+def substitute_lines(tr: Translator, session: Session, binome: Binome) -> list[str]:
+    """The substitute tutor, and the mentor's latest time away (storage.substitutes): its dates say whether it
+    is over."""
+    lines = [tr("Substitute: {name}.").format(name=session.get(Participant, binome.substitute_id).display_name)] \
+        if binome.substitute_id else []
+    away = latest_away(session=session, binome_id=binome.id)
+    if away is not None:
+        lines.append(tr("🌴 {mentor} ({role}) away from {start} to {end}: {cover}.").format(
+            mentor=session.get(Participant, away.mentor_id).first_name,
+            role=term(tr, session.get(Programme, binome.programme_id), Role.MENTOR), start=tr.date(away.starts_on, tr(DAY)), end=tr.date(away.ends_on, tr(DAY)),
+            cover=tr("covered by {name}").format(name=session.get(Participant, away.substitute_id).first_name)
+            if away.substitute_id else tr("not covered")))
+    return lines
 
 
 # ---------------------------------------------------------------- what the outbox sends

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
 from bot.context import BotContext
-from conversations import buttons
+from conversations import buttons, referents
 from conversations.alert_cards import summary
 from conversations.binome_card import summary_keyboard
 from storage.models import Binome, BinomeStatus, Participant, Role
@@ -26,6 +26,9 @@ CODE_LIMIT = 80  # Binome.label
 
 async def show_binomes(update: Update, context: BotContext) -> None:
     participant, tr = context.participant, context.tr
+    if participant is not None and participant.role == Role.REFERENT and participant.onboarded_at is not None:
+        await referents.show(update, context)  # the binômes they follow, facts only
+        return
     if participant is None or participant.role != Role.COORDINATOR:
         await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
         return

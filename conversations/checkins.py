@@ -17,12 +17,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
 from bot.context import BotContext
-from conversations import awaited, buttons
+from bot.progress_chart import progress_png
+from conversations import awaited, buttons, tutor_away
 from conversations.checkin_views import AWAY_DAYS, SHORT_DATE, STATUS_ICON, away_rows, button, view, when
 from conversations.no_binome import not_in_binome
+from conversations.self_evaluation import progress_lines
 from storage import checkin_rhythm as rhythm
 from storage import checkins as rules
-from storage import plans
+from storage import plans, substitutes
 from storage.checkin_progress import streak
 from storage.models import ActionStatus, CheckIn, CheckInStatus, Participant, Role
 from storage.options import checkin_options
@@ -216,6 +218,9 @@ async def _away(update, context: BotContext, checkin_id: int, participant: Parti
             rules.unanswered(session, checkin_id, participant.id)
         until = tr.local(now).date() + timedelta(days=days)
         rules.away_until(session=session, participant=participant, until=until, now=now)
+        if participant.role == Role.MENTOR:  # the substitute tutor stands in meanwhile (storage.substitutes)
+            substitutes.declare_away(session=session, mentor=session.get(Participant, participant.id),
+                                     starts_on=tr.local(now).date(), ends_on=until, now=now)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(tr(
         "🌴 Noted: no check-in until {date}. Enjoy! /away changes it.").format(date=tr.date(until, tr(SHORT_DATE))))
@@ -224,6 +229,9 @@ async def _away(update, context: BotContext, checkin_id: int, participant: Parti
 async def _end_away(update, context: BotContext, checkin_id: int, participant: Participant, value) -> None:
     with context.services.session() as session:
         rules.end_away(session=session, participant=participant, now=context.services.now())
+        if participant.role == Role.MENTOR:
+            substitutes.end_away(session=session, mentor=session.get(Participant, participant.id),
+                                 now=context.services.now())
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context._("Welcome back! Check-ins start again at the next one."))
 
@@ -251,6 +259,9 @@ async def away(update: Update, context: BotContext) -> None:
     tr, now = context.tr, context.services.now()
     if not _member(context):
         await update.effective_message.reply_text(tr("Check-ins are for the mentors and mentees of a binôme."))
+        return
+    if context.participant.role == Role.MENTOR:  # with dates, and the substitute tutor (conversations.tutor_away)
+        await tutor_away.menu(update, context)
         return
     with context.services.session() as session:
         participant = session.get(Participant, context.participant.id)
@@ -303,7 +314,12 @@ async def progress(update: Update, context: BotContext) -> None:
         if run.streak:
             lines.append(tr.ngettext("🔥 {count} in a row!", "🔥 {count} in a row!", run.streak).format(
                 count=run.streak))
-    await replies.reply(update.effective_message, "\n".join(lines))
+        competences, shown = progress_lines(tr, session, binome)  # the self-evaluation, if the programme has one
+        chart = progress_png(tr, shown.history, len(shown.lines), mentee=mentee.first_name, mentor=session.get(
+            Participant, binome.mentor_id).first_name) if shown.history else None
+    await replies.reply(update.effective_message, "\n".join(lines + competences))
+    if chart is not None:
+        await update.effective_message.reply_photo(chart)
 
 
 async def typed_in_checkin(update: Update, context: BotContext) -> bool:

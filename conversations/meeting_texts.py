@@ -122,11 +122,12 @@ def render_reminder(tr: Translator, params: dict, recipient: Participant, sessio
     meeting = _meeting(session, params)
     pair = rules.pair_of(session=session, meeting=meeting)
     values = {"name": pair.other(recipient.id).first_name, "when": when(tr, meeting),
-              "time": tr.time(meeting.starts_at), "place": place_text(tr, session, meeting)}
+              "time": tr.time(meeting.starts_at), "end": tr.time(rules.ends_at(meeting)),
+              "place": place_text(tr, session, meeting)}
     if params["which"] == "day_before":
-        text = tr("⏰ Reminder: meeting with {name} tomorrow at {time}, {place}.").format(**values)
+        text = tr("⏰ Reminder: meeting with {name} tomorrow at {time} (until {end}), {place}.").format(**values)
     else:
-        text = tr("⏰ Soon: meeting with {name} at {time}, {place}.").format(**values)
+        text = tr("⏰ Soon: meeting with {name} at {time} (until {end}), {place}.").format(**values)
     keyboard = InlineKeyboardMarkup([[button(tr("👍 I'll be there"), meeting.id, "here"),
                                       button(tr("🙁 I can't come"), meeting.id, "cant")]])
     return sender.Rendered(text, keyboard)

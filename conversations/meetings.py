@@ -261,9 +261,9 @@ async def _coordinator_reason(update, context: BotContext, meeting_id: int, part
         coordinator = session.get(Participant, participant.id)
         meeting, absence, pair = rules.report_absence(session=session, meeting_id=meeting_id, coordinator=coordinator,
                                                       reason=reason, now=now)
-        queue_absence_warning(session=session, meeting=meeting, absent=pair.mentee, recipient=pair.mentor,
+        queue_absence_warning(session=session, meeting=meeting, absent=pair.mentee, recipient=pair.acting,
                               reason=reason, now=now, reported_by=coordinator)
-        names = {"mentor": pair.mentor.first_name, "mentee": pair.mentee.first_name}
+        names = {"mentor": pair.acting.first_name, "mentee": pair.mentee.first_name}
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         context._("Recorded: {mentee} will not come. I am warning {mentor} now.").format(**names))

@@ -11,8 +11,10 @@ from conversations import buttons
 from conversations.fallback import JOIN_HINT
 from bot.i18n import Translator, available_languages, language_name, pick_language, translator
 from bot.vocabulary import term
+from storage import background_checks
 from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token, queue_partner_joined
 from storage.models import Participant, ParticipantStatus, Programme, Role
+from storage.referents import binomes_of
 from storage.participants import partner_of, programme_counts, resume, set_language
 
 CONSENT_PATTERN = rf"^consent:({buttons.ID}):([yn])$"
@@ -35,13 +37,31 @@ async def _start_with_token(update: Update, context: BotContext, token: str) -> 
     with context.services.session() as session:
         result = claim_invitation(session=session, token=token, telegram_user_id=user.id,
                                   now=context.services.now())
+        held = None
         if result.outcome == Claim.OK:
             participant, programme = result.participant, result.programme
             tr = translator(pick_language(participant.language, user.language_code, programme.language),
                             participant.timezone or programme.timezone)
             text = _consent_text(tr, participant, programme)
             invitation_id = result.invitation.id
-    if result.outcome == Claim.WELCOME_BACK:
+            held = background_checks.blocks(session=session, participant=participant, programme=programme,
+                                            now=context.services.now())
+            if held:  # the link stays valid for when the check is recorded; nothing of the account is kept
+                result.invitation.pending_user_id = result.invitation.pending_since = None
+                session.add(result.invitation)
+    if held == "check":
+        await update.effective_message.reply_text(tr(
+            "Hello {name}! Thank you for joining the programme «{programme}». Before you start, the programme is "
+            "finishing a check that every {role} needs. Your coordinator knows: they will tell you when it is "
+            "done, and this same link will then work.").format(name=participant.first_name,
+                                                                programme=programme.name,
+                                                                role=term(tr, programme, Role.MENTOR)))
+    elif held:
+        await update.effective_message.reply_text(tr(
+            "Hello {name}! Thank you for joining «{programme}». Before we start, your school lets your family "
+            "know about it. When that is done, your coordinator will tell you, and this same link will work. "
+            "See you soon!").format(name=participant.first_name, programme=programme.name))
+    elif result.outcome == Claim.WELCOME_BACK:
         await _start_without_token(update, context)
     elif result.outcome != Claim.OK:
         await update.effective_message.reply_text(_refusal(context.tr, result.outcome))
@@ -79,6 +99,24 @@ def _consent_text(tr: Translator, participant: Participant, programme: Programme
         who = tr("As a coordinator, you will see facts about the binômes (dates, meetings held or missed, "
                  "questions answered or not), never what the pairs write to each other unless they choose "
                  "to share it.")
+    elif participant.role == Role.REFERENT:
+        kept = tr(
+            "Before we start, here is what I keep and who sees it:\n"
+            "• your first name, your role and the binômes you follow, as the coordinator gave them;\n"
+            "• your Telegram account, so that I can write to you.")
+        who = tr("As the binômes' partner referent, you will get facts about them (absences, meetings held, warning "
+                 "signs, the closure), never what the pair writes to each other.")
+    elif participant.minor and participant.role == Role.MENTEE:
+        kept = tr(
+            "Before we start, here is what I keep and who sees it:\n"
+            "• your first name and who your {partner} is;\n"
+            "• your Telegram account, so that I can write to you;\n"
+            "• your meetings, your plan and your answers to my short questions.").format(
+            partner=term(tr, programme, Role.MENTOR))
+        who = tr("Your school and your family know that you take part. Your {partner} sees your meetings and your "
+                 "plan. What you write to me is shown to no one, unless you choose to share it with your {partner}. "
+                 "Your coordinator sees only facts, like the dates of your meetings.").format(
+            partner=term(tr, programme, Role.MENTOR))
     else:
         kept = tr(
             "Before we start, here is what I keep and who sees it:\n"
@@ -89,7 +127,9 @@ def _consent_text(tr: Translator, participant: Participant, programme: Programme
         who = tr("Your {partner} sees your meetings and your action plan. Your coordinator sees facts "
                  "(dates, meetings held or missed, questions answered or not), not what you write, unless "
                  "you choose to share it.").format(partner=term(tr, programme, other))
-    control = tr("You can pause my messages at any time with /stop. Do you agree?")
+    control = tr("You can stop my messages at any time with /stop. Is that OK with you?") \
+        if participant.minor and participant.role == Role.MENTEE else \
+        tr("You can pause my messages at any time with /stop. Do you agree?")
     return "\n\n".join((hello, kept, who, control))
 
 
@@ -177,6 +217,11 @@ def _introduction(session, tr: Translator, participant: Participant, programme: 
             tr("I will alert you when a binôme shows warning signs, with the facts and the next step, and "
                "/programme shows where the programme stands."),
         ))
+    if participant.role == Role.REFERENT:
+        labels = ", ".join(b.label for b in binomes_of(session=session, referent=participant)) or "—"
+        return tr("Welcome, {first_name}. You follow the binômes {labels} of «{programme}» as their partner "
+                  "referent: I will tell you of absences, warning signs and the closure, and /binome shows their "
+                  "facts.").format(first_name=participant.first_name, labels=labels, programme=programme.name)
     partner = partner_of(session=session, participant=participant)
     partner_role = Role.MENTEE if participant.role == Role.MENTOR else Role.MENTOR
     lines = [tr("Welcome, {first_name}!").format(first_name=participant.first_name)]

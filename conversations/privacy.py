@@ -54,6 +54,9 @@ def _summary(tr: Translator, person: Participant, programme: Programme, numbers:
     if person.role == Role.COORDINATOR:
         lines.append(tr("Who sees it: the pairs and the other coordinators of your programme see your first name. "
                         "Nobody outside the programme."))
+    elif person.role == Role.REFERENT:
+        lines.append(tr("Who sees it: the coordinators of your programme, and the pairs you follow see your name. "
+                        "Nobody outside the programme."))
     else:
         partner = term(tr, programme, Role.MENTOR if person.role == Role.MENTEE else Role.MENTEE)
         lines.append(tr("Who sees what: your {partner} sees your meetings, your action plan and what you choose to "

@@ -24,7 +24,7 @@ async def on_support(update: Update, context: BotContext) -> None:
     verb = context.match.group(1)
     participant = context.participant
     _ = context._
-    if participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR:
+    if participant is None or participant.onboarded_at is None or participant.role not in (Role.MENTOR, Role.MENTEE):
         await query.answer(_("This button is no longer valid."))
         return
     now = context.services.now()

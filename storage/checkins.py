@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from storage import audit, outbox
 from storage.models import (Binome, CheckIn, CheckInAnswer, CheckInPause, CheckInStatus, Participant, Programme,
@@ -265,23 +265,25 @@ def away_pause(*, session: Session, participant_id: int, day: date) -> CheckInPa
     """The absence covering this local day, if any."""
     return session.exec(
         select(CheckInPause).where(CheckInPause.participant_id == participant_id, CheckInPause.until >= day,
-                                   col(CheckInPause.ended_at).is_(None))
+                                   col(CheckInPause.ended_at).is_(None),
+                                   or_(col(CheckInPause.starts_on).is_(None), CheckInPause.starts_on <= day))
         .order_by(col(CheckInPause.until).desc())
     ).first()
 
 
-def away_until(*, session: Session, participant: Participant, until: date, now: datetime) -> CheckInPause:
-    """"I'm away until…" (a local date, inclusive): no check-in until then; the open, unanswered one is
-    skipped. Meetings are not touched."""
+def away_until(*, session: Session, participant: Participant, until: date, now: datetime,
+               starts_on: date | None = None) -> CheckInPause:
+    """"I'm away until…" (a local date, inclusive; from `starts_on`, by default now): no check-in until then;
+    the open, unanswered one is skipped when it starts now. Meetings are not touched."""
     for pause in session.exec(select(CheckInPause).where(CheckInPause.participant_id == participant.id,
                                                          col(CheckInPause.ended_at).is_(None))).all():
         pause.ended_at = now  # one absence at a time: the new date replaces the old one
         session.add(pause)
-    pause = CheckInPause(participant_id=participant.id, until=until, created_at=now)
+    pause = CheckInPause(participant_id=participant.id, until=until, created_at=now, starts_on=starts_on)
     session.add(pause)
-    open_now = session.exec(select(CheckIn).where(CheckIn.participant_id == participant.id,
-                                                  CheckIn.status == CheckInStatus.OPEN,
-                                                  col(CheckIn.answered_at).is_(None))).all()
+    open_now = [] if starts_on is not None and starts_on > now.date() else session.exec(
+        select(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.status == CheckInStatus.OPEN,
+                              col(CheckIn.answered_at).is_(None))).all()
     for checkin in open_now:
         checkin.status, checkin.skipped_reason = CheckInStatus.SKIPPED, "away"
         session.add(checkin)

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from storage import alerts, evaluations, outbox
+from storage import alerts, evaluations, outbox, referents
 from storage.audit import record
 from storage.models import (ActionStatus, Alert, AlertStatus, Binome, BinomeStatus, CheckIn, Meeting, MeetingSeries,
                             MeetingStatus, OutboundMessage, Participant, PlanAction, Programme, Role)
@@ -163,6 +163,8 @@ def close(*, session: Session, binome: Binome, outcome: str, closed_on: date, by
                            key=f"binome_closed:{binome.id}:{person.id}",
                            params={"binome_id": binome.id, "outcome": outcome, "kind": kinds[outcome],
                                    "held": done.held, "done": done.done})
+    referents.tell(session=session, binome_id=binome.id, kind="referent_closed", key=f"binome_closed:{binome.id}:ref",
+                   now=now, params={"outcome": outcome, "held": done.held})
     evaluations.open_for(session=session, binome=binome, now=now)
     return Closed(binome, kinds[outcome], done, skipped, cancelled, dropped, resolved)
 

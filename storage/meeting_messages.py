@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from storage import absence_talks, outbox, referents
 from storage import meetings as rules
-from storage import outbox
-from storage.models import AbsenceReason, Absence, Meeting, MeetingStatus, OutboundMessage, Participant
+from storage.models import AbsenceReason, Absence, Meeting, MeetingStatus, OutboundMessage, Participant, Role
 from storage.options import meeting_options
 from storage.participants import programme_of, timezone_of
 from storage.schedule import out_of_quiet_hours, reminder_times
@@ -75,12 +75,12 @@ def queue_rhythm_stopped(*, session: Session, binome_id: int, recipient: Partici
 
 def queue_confirmation(*, session: Session, meeting: Meeting, pair: rules.Pair, now: datetime) -> None:
     """What a confirmed meeting sets going: the calendar file to both, reminders, the mentor's question after."""
-    for person in (pair.mentor, pair.mentee):
+    for person in (pair.acting, pair.mentee):  # the substitute tutor, for a meeting in the mentor's time away
         outbox.enqueue(session=session, participant_id=person.id, kind="meeting_confirmed",
                        key=f"meeting:{meeting.id}:confirmed:{meeting.sequence}:{person.id}", due_at=now, now=now,
                        params={"meeting_id": meeting.id, "stamp": now.isoformat()}, stale_after=meeting.starts_at)
         queue_reminders(session=session, meeting=meeting, person=person, now=now)
-    queue_outcome_question(session=session, meeting=meeting, mentor=pair.mentor, now=now)
+    queue_outcome_question(session=session, meeting=meeting, mentor=pair.acting, now=now)
 
 
 def queue_reminders(*, session: Session, meeting: Meeting, person: Participant, now: datetime) -> None:
@@ -118,6 +118,9 @@ def queue_absence_warning(*, session: Session, meeting: Meeting, absent: Partici
         params["reported_by"] = reported_by.id
     outbox.enqueue(session=session, participant_id=recipient.id, kind="absence_warning",
                    key=f"meeting:{meeting.id}:absence:{absent.id}:{recipient.id}", due_at=now, now=now, params=params)
+    if absent.role == Role.MENTEE:  # the school's or training centre's referent (storage.referents)
+        referents.tell(session=session, binome_id=meeting.binome_id, kind="referent_absence", now=now,
+                       key=f"absence:{meeting.id}:{absent.id}", params={"meeting_id": meeting.id, "notice": True})
 
 
 def queue_cancellation(*, session: Session, meeting: Meeting, recipient: Participant, by: Participant, moved: bool,
@@ -136,3 +139,6 @@ def queue_after_outcome(*, session: Session, meeting: Meeting, pair: rules.Pair,
     if absence is not None:
         queue_soon(session=session, recipient=pair.mentee, kind="meeting_missed", key=f"meeting:{meeting.id}:missed",
                    now=now, params={"meeting_id": meeting.id})
+        absence_talks.ask(session=session, absence=absence, mentor=pair.acting, now=now)  # where the programme asks
+        referents.tell(session=session, binome_id=meeting.binome_id, kind="referent_absence", now=now,
+                       key=f"absence:{meeting.id}:{pair.mentee.id}", params={"meeting_id": meeting.id, "notice": False})

@@ -16,8 +16,10 @@ from sqlmodel import Session, col, select
 from storage.audit import record
 from storage.models import (Absence, AbsenceReason, Binome, BinomeStatus, Meeting, MeetingSeries, MeetingStatus,
                             Participant, PlaceKind, Programme, Role)
+from storage.options import meeting_options
 from storage.participants import current_binome
 from storage.schedule import local_instant, next_occurrence
+from storage.standin import stand_in
 
 DRAFT_LIFETIME = timedelta(days=1)
 OPEN = (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
@@ -40,23 +42,30 @@ class MeetingRefused(Exception):
 
 
 @dataclass
-class Pair:
+class Pair:  # `stand_in`: the substitute tutor when the meeting falls in the mentor's time away
     binome: Binome
     programme: Programme
     mentor: Participant
     mentee: Participant
+    stand_in: Participant | None = None
+
+    @property
+    def acting(self) -> Participant:  # the mentor's side of this meeting: the substitute standing in, or the mentor
+        return self.stand_in or self.mentor
 
     def other(self, participant_id: int) -> Participant:
-        return self.mentee if participant_id == self.mentor.id else self.mentor
+        return self.acting if participant_id == self.mentee.id else self.mentee
 
     def role_of(self, participant_id: int) -> Role:
-        return Role.MENTOR if participant_id == self.mentor.id else Role.MENTEE
+        return Role.MENTEE if participant_id == self.mentee.id else Role.MENTOR
 
 
 def pair_of(*, session: Session, meeting: Meeting) -> Pair:
     binome = session.get(Binome, meeting.binome_id)
-    return Pair(binome, session.get(Programme, binome.programme_id), session.get(Participant, binome.mentor_id),
-                session.get(Participant, binome.mentee_id))
+    programme = session.get(Programme, binome.programme_id)
+    people = session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id)
+    return Pair(binome, programme, *people, stand_in(session=session, binome=binome, at=meeting.starts_at,
+                                                     timezone=programme.timezone))
 
 
 def _audit(session: Session, meeting: Meeting, actor_id: int | None, action: str, now: datetime, **details) -> None:
@@ -71,15 +80,18 @@ def member_meeting(session: Session, meeting_id: int, participant_id: int) -> tu
     if meeting is None:
         raise MeetingRefused(Refusal.GONE)
     pair = pair_of(session=session, meeting=meeting)
-    if participant_id not in (pair.mentor.id, pair.mentee.id):
+    if participant_id not in (pair.mentor.id, pair.mentee.id, pair.acting.id):
         raise MeetingRefused(Refusal.NOT_YOURS, meeting)
     return meeting, pair
 
 
 def start_draft(*, session: Session, binome: Binome, proposer: Participant, now: datetime,
                 replaces: Meeting | None = None, purpose: str | None = None) -> Meeting:
-    """A new meeting being planned by buttons; a move keeps the purpose of the meeting it replaces."""
+    """A new meeting being planned by buttons, as long as the programme's `meeting_minutes`; a move keeps the
+    purpose of the meeting it replaces."""
+    minutes = meeting_options(session.get(Programme, binome.programme_id)).meeting_minutes
     meeting = Meeting(binome_id=binome.id, proposed_by=proposer.id, created_at=now, status=MeetingStatus.DRAFT,
+                      duration_minutes=minutes,
                       replaces_id=replaces.id if replaces else None,
                       purpose=replaces.purpose if replaces is not None else purpose)
     session.add(meeting)
@@ -218,7 +230,7 @@ def record_outcome(*, session: Session, meeting_id: int, participant_id: int, ou
     if outcome not in OUTCOMES:
         raise ValueError(outcome)
     meeting, pair = member_meeting(session, meeting_id, participant_id)
-    if participant_id != pair.mentor.id:
+    if participant_id not in (pair.mentor.id, pair.acting.id):
         raise MeetingRefused(Refusal.NOT_YOURS, meeting)
     if meeting.status != MeetingStatus.CONFIRMED:
         raise MeetingRefused(Refusal.GONE, meeting)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Index, SmallInteger, String, TypeDecorator,
-                        UniqueConstraint, text, true)
+                        UniqueConstraint, false, text, true)
 from sqlmodel import Field, SQLModel
 
 
@@ -45,6 +45,7 @@ class Role(StrEnum):
     MENTEE = "mentee"
     MENTOR = "mentor"
     COORDINATOR = "coordinator"
+    REFERENT = "referent"  # the school's or training centre's partner referent (storage.referents)
 
 
 class ParticipantStatus(StrEnum):
@@ -96,6 +97,10 @@ class Participant(SQLModel, table=True):
     # Optional, never required (the import's `gender` column): "f", "m", "x", or None when not given. Only
     # counted in the programme's indicators (storage.indicators), and never shown under the anonymity floor.
     gender: str | None = Field(default=None, max_length=1)
+    # A minor (the import's `minor` or `birth year` column; only the flag is kept): the consent text fits their
+    # age, their mentor needs a background check, and the coordinator records that the legal guardian was told.
+    minor: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    guardian_informed_on: date | None = None
     # What makes a spreadsheet row "the same person" on a second import.
     import_key: str = Field(max_length=300)
     status: ParticipantStatus = Field(default=ParticipantStatus.INVITED, sa_type=String(16))
@@ -114,6 +119,12 @@ class Participant(SQLModel, table=True):
     # erase them in a week, and when their personal data was erased (the row stays, anonymous, for the figures).
     retention_notice_at: datetime | None = utc_column()
     erased_at: datetime | None = utc_column(index=True)
+    # A mentor's background check ("honorabilité", storage.background_checks): when it was verified, until
+    # when it holds, who verified it (as the coordinator typed it), and when its expiry was announced.
+    check_on: date | None = None
+    check_expires_on: date | None = None
+    check_by: str | None = Field(default=None, max_length=120)
+    check_warned_on: date | None = None
 
     @property
     def display_name(self) -> str:
@@ -156,6 +167,9 @@ class Binome(SQLModel, table=True):
     proposed_outcome: str | None = Field(default=None, max_length=40)
     proposed_by: int | None = Field(default=None, foreign_key="participant.id")
     proposed_at: datetime | None = utc_column()
+    # The substitute tutor ("suppléance", storage.substitutes): another mentor of the programme who stands in
+    # while the mentor is away (MentorAway), named by the CLI.
+    substitute_id: int | None = Field(default=None, foreign_key="participant.id")
 
 
 class Invitation(SQLModel, table=True):
@@ -317,6 +331,12 @@ class Absence(SQLModel, table=True):
     announced_at: datetime = utc_column(nullable=False)
     announced_by: int = Field(foreign_key="participant.id")  # themselves, or a coordinator
     excused: bool = Field(default=True)
+    # The talk after an unexcused absence (storage.absence_talks): when the mentor was asked, and what they
+    # said by button ("held" or "not_possible"), when and who. Nothing of what was said.
+    talk_asked_at: datetime | None = utc_column()
+    talk_result: str | None = Field(default=None, max_length=16)
+    talk_at: datetime | None = utc_column()
+    talk_by: int | None = Field(default=None, foreign_key="participant.id")
 
 
 # ---------------------------------------------------------------- the action plan (between meetings)
@@ -438,6 +458,7 @@ class CheckInPause(SQLModel, table=True):
     until: date
     created_at: datetime = utc_column(nullable=False)
     ended_at: datetime | None = utc_column()  # ended early by the participant
+    starts_on: date | None = None  # a tutor away from a later day (storage.substitutes); None: from when it was said
 
 
 class AwaitedText(SQLModel, table=True):
@@ -568,3 +589,83 @@ class WebLogin(SQLModel, table=True):
     created_at: datetime = utc_column(nullable=False)
     expires_at: datetime = utc_column(nullable=False)
     used_at: datetime | None = utc_column()
+
+
+# ---------------------------------------------------------------- workplace tutoring (issue 16)
+
+class MentorAway(SQLModel, table=True):
+    """The mentor is away from `starts_on` to `ends_on` (local dates of the programme, inclusive) for this
+    binôme: `substitute_id` stands in meanwhile (None: the binôme is uncovered and the coordinators were told).
+    `ended_at`: the mentor came back early (ends_on is then moved to that day). Dates and ids only."""
+
+    __tablename__ = "mentor_away"
+    __table_args__ = (Index("ix_mentor_away_binome_dates", "binome_id", "starts_on", "ends_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id")
+    mentor_id: int = Field(foreign_key="participant.id", index=True)
+    substitute_id: int | None = Field(default=None, foreign_key="participant.id")
+    starts_on: date
+    ends_on: date
+    created_at: datetime = utc_column(nullable=False)
+    ended_at: datetime | None = utc_column()
+
+
+class Competence(SQLModel, table=True):
+    """One competence of a programme's framework ("référentiel"), imported from a CSV file (code, label,
+    optional group). A competence left out of a later import is kept but no longer asked (`active`)."""
+
+    __tablename__ = "competence"
+    __table_args__ = (UniqueConstraint("programme_id", "code", name="uq_competence_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    code: str = Field(max_length=32)
+    label: str = Field(max_length=200)
+    group: str | None = Field(default=None, max_length=80)
+    position: int = Field(default=0)
+    active: bool = Field(default=True)
+
+
+class SelfEvaluation(SQLModel, table=True):
+    """One round of the mentee's self-evaluation ("autoévaluation") against the framework, then the mentor's
+    view (storage.self_evaluations). `status`: mentee (being answered by the mentee), mentor, done."""
+
+    __tablename__ = "self_evaluation"
+    __table_args__ = (UniqueConstraint("binome_id", "round", name="uq_self_evaluation_round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    round: int
+    status: str = Field(default="mentee", max_length=16)
+    opened_at: datetime = utc_column(nullable=False)
+    mentee_done_at: datetime | None = utc_column()
+    mentor_done_at: datetime | None = utc_column()
+
+
+class CompetenceRating(SQLModel, table=True):
+    """A rating on the 4-step scale (1 not yet, 2 with help, 3 on my own, 4 I could teach it), by the mentee or
+    the mentor, in one round. Seen by the pair only; coordinators get counts."""
+
+    __tablename__ = "competence_rating"
+    __table_args__ = (UniqueConstraint("evaluation_id", "competence_id", "role", name="uq_competence_rating"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="self_evaluation.id", index=True)
+    competence_id: int = Field(foreign_key="competence.id")
+    role: Role = Field(sa_type=String(16))
+    level: int
+    at: datetime = utc_column(nullable=False)
+
+
+class BinomeReferent(SQLModel, table=True):
+    """A partner referent (teacher, trainer, "maître de stage") attached to a binôme by the import: they get the
+    facts a coordinator gets for this binôme only, none of what the pair writes (storage.referents)."""
+
+    __tablename__ = "binome_referent"
+    __table_args__ = (UniqueConstraint("binome_id", "participant_id", name="uq_binome_referent"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    binome_id: int = Field(foreign_key="binome.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    created_at: datetime = utc_column(nullable=False)

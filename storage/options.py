@@ -29,6 +29,8 @@ class MeetingOptions:
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
     reminder_day_before_at: time = time(18, 0)
     reminder_hours_before: int = 3
+    # How long a meeting lasts: MentorYou's 90 minutes; a workplace tutor's weekly interview is often 30-60.
+    meeting_minutes: int = 90
 
 
 def meeting_options(programme: Programme) -> MeetingOptions:
@@ -38,6 +40,7 @@ def meeting_options(programme: Programme) -> MeetingOptions:
         reminder_day_before_at=parse_hhmm(options["reminder_day_before_at"])
         if "reminder_day_before_at" in options else default.reminder_day_before_at,
         reminder_hours_before=int(options.get("reminder_hours_before", default.reminder_hours_before)),
+        meeting_minutes=int(options.get("meeting_minutes", default.meeting_minutes)),
     )
 
 
@@ -179,12 +182,24 @@ def _categories(text: str) -> list[str]:
     return keys
 
 
+def _yes_no(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("yes", "no", "true", "false", "oui", "non", "1", "0"):
+        raise ValueError(text)
+    return value in ("yes", "true", "oui", "1")
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _weekday(text: str) -> int:
     text = text.strip().lower()
     return WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int_in(0, 6)(text)
+
+
+def self_evaluation_weeks(programme: Programme) -> int:
+    """How often the mentee self-evaluates against the framework (storage.self_evaluations); 0: never."""
+    return int((programme.options or {}).get("self_evaluation_every_weeks", 0))
 
 
 # How long personal data is kept (storage.retention): after the last binôme's closure; for declined consents,
@@ -198,6 +213,7 @@ SETTABLE = {
     "quiet_hours": _window,
     "reminder_day_before_at": _hhmm,
     "reminder_hours_before": _int_in(1, 24),
+    "meeting_minutes": _int_in(15, 240),
     "checkin_weekday": _weekday,
     "checkin_time": _hhmm,
     "checkin_every_weeks": _int_in(1, 8),
@@ -224,6 +240,10 @@ SETTABLE = {
     "closure_warning_days": _int_in(1, 120),
     "renotify_hours": _int_in(1, 24 * 14),
     "digest_hour": _int_in(0, 23),
+    "requires_background_check": _yes_no,
+    "guardian_before_start": _yes_no,  # a minor's link works once their legal guardian is recorded as informed  # storage.background_checks: mentors need a recorded check
+    "self_evaluation_every_weeks": _int_in(0, 26),  # storage.self_evaluations: 0, no self-evaluation
+    "absence_talk_days": _int_in(0, 60),  # storage.absence_talks: 0, the talk after an absence is not asked
     "retention_months": _int_in(1, 120),  # storage.retention: kept this long after the last binôme's closure
     "unjoined_retention_months": _int_in(1, 120),  # declined consents, people who never joined, unused links
 }
@@ -255,6 +275,7 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "quiet_hours": f"{hhmm(meeting.quiet_hours[0])}-{hhmm(meeting.quiet_hours[1])}",
         "reminder_day_before_at": hhmm(meeting.reminder_day_before_at),
         "reminder_hours_before": meeting.reminder_hours_before,
+        "meeting_minutes": meeting.meeting_minutes,
         "checkin_weekday": WEEKDAYS[checkin.weekday],
         "checkin_time": hhmm(checkin.at),
         "checkin_every_weeks": checkin.every_weeks,
@@ -266,6 +287,10 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "action_categories": ",".join(categories_for(programme)),
         "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),
     }
+    values["self_evaluation_every_weeks"] = self_evaluation_weeks(programme)
+    values["guardian_before_start"] = "yes" if (programme.options or {}).get("guardian_before_start") else "no"
+    values["requires_background_check"] = "yes" if (programme.options or {}).get("requires_background_check") \
+        else "no"
     values["retention_months"] = int((programme.options or {}).get("retention_months", RETENTION_MONTHS))
     values["unjoined_retention_months"] = int((programme.options or {}).get("unjoined_retention_months",
                                                                             UNJOINED_RETENTION_MONTHS))

@@ -31,7 +31,7 @@ from storage.signals import signal_options
 # table → columns emptied (or whose rows are removed) when a person is erased
 ERASED = {
     "participant": {"first_name", "last_name", "phone", "email", "employer", "import_key", "language", "timezone",
-                    "telegram_user_id", "telegram_chat_id"},
+                    "telegram_user_id", "telegram_chat_id", "check_by"},  # check_by: who verified their background
     "invitation": {"token_hash", "pending_user_id"},  # rows removed
     "web_login": {"token_hash"},  # the coordinator's one-time links into the page: rows removed
     "outbound_message": {"kind", "params", "idempotency_key", "error", "claimed_by", "telegram_message_id"},  # their rows removed
@@ -53,7 +53,7 @@ KEPT = {
     "audit_log": {"actor", "action", "subject"},  # "participant:<id>" names an emptied row, not a person
     "meeting_series": {"local_time", "place_kind"},
     "meeting": {"place_kind", "status", "purpose"},  # purpose: "closing", a code
-    "absence": {"reason"},
+    "absence": {"reason", "talk_result"},
     "plan_action": {"category", "status"},
     "plan_action_change": {"field"},
     "checkin": {"role", "period", "status", "skipped_reason", "step", "action_ids"},
@@ -62,6 +62,9 @@ KEPT = {
     "alert": {"signal", "severity", "status", "outcome", "facts"},  # facts: counts, dates, categories
     "ending_answer": {"answer"},
     "evaluation": {"role", "status", "scores"},
+    "competence": {"code", "label", "group"},  # the programme's framework, about no one
+    "self_evaluation": {"status"},
+    "competence_rating": {"role"},
 }
 ERASED_MARK = "erased"  # the import key of an erased participant: "erased:<id>"
 AUDIT_ACTIONS_NAMING = ("checkin.", "ending.")  # their details carry "participant_id"
@@ -160,7 +163,7 @@ def erase(*, session: Session, participant: Participant, now: datetime, actor: s
         session.add(binome)
     participant.first_name = participant.last_name = ""
     participant.phone = participant.email = participant.employer = None
-    participant.language = participant.timezone = None
+    participant.language = participant.timezone = participant.check_by = None
     participant.telegram_user_id = participant.telegram_chat_id = None
     participant.import_key = f"{ERASED_MARK}:{pid}"
     participant.status, participant.erased_at = ParticipantStatus.LEFT, now

@@ -14,13 +14,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, or_, select
 
-from storage.models import (Absence, AuditLog, Binome, CheckIn, CheckInAnswer, CheckInPause, EndingAnswer,
-                            Evaluation, Meeting, OutboundMessage, Participant, PlanAction, PlanActionChange,
-                            Programme, Role, SupportRequest)
+from storage.models import (Absence, AuditLog, Binome, BinomeReferent, CheckIn, CheckInAnswer, CheckInPause,
+                            Competence, CompetenceRating, EndingAnswer, Evaluation, Meeting, MentorAway,
+                            OutboundMessage, Participant, PlanAction, PlanActionChange, Programme, Role,
+                            SelfEvaluation, SupportRequest)
 from storage.spreadsheet import safe_cell
 
 SECTIONS = ("profile", "consent", "binomes", "meetings", "absences", "plan_actions", "plan_history", "checkins",
-            "checkin_pauses", "ending_answers", "evaluations", "support_requests", "messages", "audit")
+            "checkin_pauses", "ending_answers", "evaluations", "support_requests", "messages", "audit",
+            "self_evaluation", "away_periods", "followed_binomes")
 
 
 def _value(value):
@@ -56,7 +58,8 @@ def export(*, session: Session, participant: Participant, now: datetime) -> dict
     return {
         "exported_at": now.isoformat(),
         "profile": [_row(participant, "first_name", "last_name", "role", "language", "timezone", "phone", "email",
-                         "employer", "status", "created_at", "linked_at", "onboarded_at", "paused_at",
+                         "employer", "status", "created_at", "linked_at", "onboarded_at", "paused_at", "minor",
+                         "guardian_informed_on", "check_on", "check_expires_on", "check_by",
                          programme=programme.name, telegram_account=participant.telegram_user_id)],
         "consent": [_row(participant, given_at=participant.consent_at, refused_at=participant.consent_refused_at)],
         "binomes": [_row(b, "label", "status", "started_on", "planned_end_on", "closed_on", "outcome",
@@ -87,6 +90,20 @@ def export(*, session: Session, participant: Participant, now: datetime) -> dict
             select(OutboundMessage).where(OutboundMessage.participant_id == pid).order_by(OutboundMessage.id))],
         "audit": [_row(a, "at", "action") for a in session.exec(
             select(AuditLog).where(AuditLog.actor == f"participant:{pid}").order_by(AuditLog.id))],
+        # Issue 16: their own ratings of the self-evaluation, their time away as a tutor, the binômes they follow.
+        "self_evaluation": [_row(r, "level", "at", round=e.round, competence=c.label, binome=labels.get(e.binome_id))
+                            for r, e, c in session.exec(
+            select(CompetenceRating, SelfEvaluation, Competence)
+            .join(SelfEvaluation, SelfEvaluation.id == CompetenceRating.evaluation_id)
+            .join(Competence, Competence.id == CompetenceRating.competence_id)
+            .where(col(SelfEvaluation.binome_id).in_(labels or [0]),
+                   CompetenceRating.role == (Role.MENTEE if participant.role == Role.MENTEE else Role.MENTOR))
+            .order_by(CompetenceRating.id))],
+        "away_periods": [_row(a, "starts_on", "ends_on", "created_at", "ended_at", binome=labels.get(a.binome_id))
+                         for a in session.exec(select(MentorAway).where(MentorAway.mentor_id == pid))],
+        "followed_binomes": [_row(b, "label", "status") for b in session.exec(
+            select(Binome).join(BinomeReferent, BinomeReferent.binome_id == Binome.id)
+            .where(BinomeReferent.participant_id == pid))],
     }
 
 

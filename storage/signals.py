@@ -5,8 +5,8 @@ Each rule takes the binôme's `History` (gathered once by `history_of`), `now` a
 categories, ids for the renderer): never a title, a note or a word the pair wrote. `level` grows when
 the same sign gets worse; `storage.alerts` alerts again only then (see docs/warning-signs.md).
 
-Option keys (Programme.options, JSON) and their defaults: `SignalOptions` below, and docs/warning-signs.md
-(what each default buys and costs, measured on the cohort simulation, bench/cohort.py).
+Option keys (Programme.options, JSON) and their defaults: `SignalOptions` in storage.signal_options, and
+docs/warning-signs.md (what each default buys and costs, measured on the cohort simulation, bench/cohort.py).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlmodel import Session
 from storage.models import ActionStatus, Binome, CheckIn, CheckInStatus, Meeting, MeetingStatus, Programme, SupportKind
 from storage.schedule import meeting_interval
 from storage.signal_history import History, history_of  # the history (storage.support reads it from here)
+from storage.signal_options import SignalOptions, signal_options  # noqa: F401  (given on to the features)
 
 LOW, MEDIUM, HIGH = "low", "medium", "high"
 SEVERITY_ORDER = {HIGH: 0, MEDIUM: 1, LOW: 2}
@@ -37,47 +38,9 @@ UNREACHABLE = "unreachable"
 SUPPORT_HELP = "support_help"
 SUPPORT_STOP = "support_stop"
 CLOSURE_DUE = "closure_due"
+ABSENCE_TALK = "absence_talk"
 SIGNALS = (CHECKINS_MISSED, ABSENCES, NO_FIRST_MEETING, NO_MEETING, MOOD_LOW, MOOD_DROP, MENTOR_CONCERN,
-           PLAN_STALLED, ACTION_BLOCKED, UNCONFIRMED, UNREACHABLE, SUPPORT_HELP, SUPPORT_STOP, CLOSURE_DUE)
-
-
-@dataclass(frozen=True)
-class SignalOptions:
-    checkins_missed_in_row: int = 2
-    mentor_warning_after: int = 1  # the mentee's misses in a row before the mentor's soft warning (cohort: 1)
-    mentor_head_start_hours: int = 48  # the mentor's soft warning comes this long before the coordinator's alert
-    absences_in_row: int = 1  # an unexcused absence is told (cohort: 2 made "stops coming" wait 2 meetings)
-    absences_total: int = 3
-    no_meeting_factor: float = 1.5
-    first_meeting_days: int = 14
-    mood_low: int = 2  # "low" is at most this, on the 1–5 scale
-    mood_low_in_row: int = 2
-    mood_drop: float = 1.5  # the last 2 answers' mean this far below the 4 before them: a falling trend
-    plan_stalled_days: int = 35  # cohort: 28 raised 0.05 false alerts a binôme-month on healthy pairs
-    action_blocked_days: int = 14
-    unconfirmed_meetings: int = 2
-    closure_warning_days: int = 14
-    renotify_hours: int = 48
-    backup_coordinator_ids: tuple[int, ...] = ()
-    digest_hour: int = 8
-    meetings_per_month: int = 2  # from the programme itself
-
-
-def signal_options(programme: Programme) -> SignalOptions:
-    options, default = programme.options or {}, SignalOptions()
-    values = {}
-    for name in (f.name for f in fields(SignalOptions) if f.type == "int" and f.name != "meetings_per_month"):
-        values[name] = int(options.get(name, getattr(default, name)))
-    values["no_meeting_factor"] = float(options.get("no_meeting_factor", default.no_meeting_factor))
-    values["mood_drop"] = float(options.get("mood_drop", default.mood_drop))
-    backup = options.get("backup_coordinator_id")
-    if backup is None:
-        backup = ()
-    elif not isinstance(backup, list | tuple):
-        backup = (backup,)
-    values["backup_coordinator_ids"] = tuple(int(b) for b in backup)
-    values["meetings_per_month"] = max(1, programme.meetings_per_month or 1)
-    return SignalOptions(**values)
+           PLAN_STALLED, ACTION_BLOCKED, UNCONFIRMED, UNREACHABLE, SUPPORT_HELP, SUPPORT_STOP, CLOSURE_DUE, ABSENCE_TALK)
 
 
 @dataclass(frozen=True)
@@ -318,8 +281,21 @@ def closure_due(history: History, now: datetime, options: SignalOptions) -> Find
                    {"planned_end": binome.planned_end_on.isoformat(), "days_left": days_left})
 
 
+def absence_talk(history: History, now: datetime, options: SignalOptions) -> Finding | None:
+    """The mentor was asked to talk with the mentee after an unexcused absence (storage.absence_talks) and has
+    not said it took place within `absence_talk_days`, or said it was not possible. Dates only."""
+    late = [a for a in history.absences if a.talk_asked_at is not None and (a.talk_result == "not_possible" or (
+        a.talk_result is None and now > a.talk_asked_at + timedelta(days=max(1, options.absence_talk_days))))]
+    if not late:
+        return None
+    dates = sorted(_day(m.starts_at) for m in history.meetings if m.id in {a.meeting_id for a in late})
+    return Finding(ABSENCE_TALK, MEDIUM, len(late), history.mentee.id,
+                   {"count": len(late), "dates": dates, "not_possible": sum(a.talk_result == "not_possible"
+                                                                            for a in late)})
+
+
 RULES = (checkins_missed, absences, no_meeting, mood_low, mood_drop, mentor_concern, plan_stalled, action_blocked,
-         unconfirmed, unreachable, support, closure_due)
+         unconfirmed, unreachable, support, closure_due, absence_talk)
 
 
 def findings_for(history: History, now: datetime, options: SignalOptions) -> list[Finding]:
@@ -370,6 +346,8 @@ def _time_points(history: History, now: datetime, options: SignalOptions) -> lis
     limit = timedelta(days=options.action_blocked_days)
     points += [a.status_changed_at + limit for a in history.actions
                if a.status == ActionStatus.BLOCKED and a.status_changed_at + limit > now]
+    points += [a.talk_asked_at + timedelta(days=max(1, options.absence_talk_days)) + _AFTER
+               for a in history.absences if a.talk_asked_at is not None and a.talk_result is None]
     binome = history.binome
     if binome.status != "closed" and not binome.outcome:
         warn_from = _midnight(binome.planned_end_on - timedelta(days=options.closure_warning_days))

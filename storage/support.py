@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from storage import alerts, signals
+from storage import alerts, referents, signals
 from storage.audit import record
 from storage.models import Alert, Participant, Programme, SupportKind, SupportRequest
 from storage.participants import current_binome
@@ -68,6 +68,8 @@ def request_support(*, session: Session, participant: Participant, kind: Support
         return SupportAnswer(Asked.NEW, False)
     alert, which = raised
     told = alerts.notify(session=session, alert=alert, now=now, which=which)
+    referents.tell(session=session, binome_id=binome.id, kind="referent_alert", now=now,
+                   key=f"alert:{alert.id}:referent:{alert.level}", params={"alert_id": alert.id})
     return SupportAnswer(Asked.NEW, told > 0 or _tell_backups(session, alert, which, now, options))
 
 

@@ -16,12 +16,13 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from storage.importer.ambiguity import resolve_ambiguous_roles
 from storage.importer.people import Contacts, resolve_people
 from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.importer.reading import Table
 from storage.importer.values import (
     AMBIGUOUS, EMAIL_RE, FIELD_MAX, IMPORT_KEY_MAX, LANGUAGE_MAX, PHONE_RE, SCIENTIFIC_RE, clean, key_part, make_import_key,
-    parse_date, parse_gender, parse_language, parse_role, parse_timezone,
+    is_substitute, minor_of, parse_date, parse_gender, parse_language, parse_role, parse_timezone,
 )
 from storage.models import Binome, Participant, Programme, Role
 from storage.spreadsheet import looks_like_formula
@@ -216,6 +217,21 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
             error(Problem.BAD_GENDER, value=value)
         else:
             optional["gender"] = gender
+    minor, bad = minor_of(cell("minor"), cell("birth_year"), date.today().year)
+    if bad is not None:
+        error(Problem.BAD_MINOR, value=bad)
+    elif minor is not None:
+        optional["minor"] = minor
+    for name in ("check_on", "check_expires_on"):  # a mentor's background check (storage.background_checks)
+        value = cell(name)
+        if value and (parse_date(value) is None or role not in (Role.MENTOR, AMBIGUOUS)):
+            error(Problem.BAD_CHECK, value=value)
+        elif value:
+            optional[name] = parse_date(value)
+    if "check_on" in optional:
+        optional["check_by"] = "import"
+    elif "check_expires_on" in optional:
+        error(Problem.BAD_CHECK, value=cell("check_expires_on"))
     start: date | None = None
     value = cell("start")
     if value:
@@ -236,11 +252,16 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
 def check_pairs(*, session: Session, programme: Programme, rows: Rows, broken_pairs: set[str],
                 report: ImportReport) -> tuple[Rows, list[PairPlan]]:
     """The rows with their roles settled and import keys set, and the binômes to create or keep."""
-    pairs = _group_pairs([r for r in rows if r.role != Role.COORDINATOR])
-    existing_binomes = _existing_binomes(session, programme, set(pairs))
+    # Referents and substitutes are attached to a pair of the file or one already imported; they are not its pair.
+    attached = [r for r in rows if r.role == Role.REFERENT or is_substitute(r.role_value)]
+    pairs = _group_pairs([r for r in rows if r.role != Role.COORDINATOR and r not in attached])
+    existing_binomes = _existing_binomes(session, programme, set(pairs) | {key_part(r.pair) for r in attached})
+    for r in attached:
+        if key_part(r.pair) not in pairs and key_part(r.pair) not in existing_binomes:
+            report.error(r.row, Problem.REFERENT_UNKNOWN_PAIR, pair=r.pair)
     existing_people = _participants_by_id(
         session, [pid for b in existing_binomes.values() for pid in (b.mentor_id, b.mentee_id)])
-    _resolve_ambiguous_roles(pairs, existing_binomes, existing_people, report)
+    resolve_ambiguous_roles(pairs, existing_binomes, existing_people, report)
     if any(r.role == AMBIGUOUS for r in rows):
         rows[:] = [r for r in rows if r.role != AMBIGUOUS]
     for r in rows:
@@ -279,41 +300,6 @@ def _group_pairs(rows: list[Row]) -> dict[str, list[Row]]:
     for r in rows:
         pairs.setdefault(key_part(r.pair), []).append(r)
     return pairs
-
-
-def _resolve_ambiguous_roles(pairs: dict[str, list[Row]], existing_binomes: dict[str, Binome],
-                             existing_people: dict[int, Participant], report: ImportReport) -> None:
-    """Read "mentore" as the role the pair is missing, when that is the only possible reading."""
-    resolved: dict[tuple[str, Role], list[int]] = {}
-    for pair_key, members in pairs.items():
-        ambiguous = [r for r in members if r.role == AMBIGUOUS]
-        if not ambiguous:
-            continue
-        clear = {r.role for r in members if r.role != AMBIGUOUS}
-        binome = existing_binomes.get(pair_key)
-        choice: Role | None = None
-        if len(ambiguous) == 1:
-            r = ambiguous[0]
-            if binome is not None:
-                # The existing pair says who is who: the row must be one of its two people.
-                for role, pid in ((Role.MENTOR, binome.mentor_id), (Role.MENTEE, binome.mentee_id)):
-                    person = existing_people.get(pid)
-                    if role not in clear and person is not None and \
-                            person.import_key == make_import_key(r.pair, role, r.first_name, r.last_name):
-                        choice = role
-            else:
-                missing = {Role.MENTOR, Role.MENTEE} - clear
-                if len(missing) == 1 and len(clear) == 1:
-                    choice = missing.pop()
-        if choice is None:
-            for r in ambiguous:
-                report.error(r.row, Problem.AMBIGUOUS_ROLE, value=r.role_value)
-            continue
-        r = ambiguous[0]
-        r.role = choice
-        resolved.setdefault((r.role_value, choice), []).append(r.row)
-    for (value, role), numbers in sorted(resolved.items(), key=lambda item: min(item[1])):
-        report.warn(None, Problem.AMBIGUOUS_ROLE_RESOLVED, value=value, role=role, rows=rows_param(numbers))
 
 
 def _check_duplicates(rows: list[Row], report: ImportReport) -> None:

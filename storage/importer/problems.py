@@ -42,6 +42,9 @@ class Problem(StrEnum):
     BAD_TIMEZONE = "bad_timezone"  # value
     UNKNOWN_LANGUAGE = "unknown_language"  # value
     BAD_GENDER = "bad_gender"  # value
+    REFERENT_UNKNOWN_PAIR = "referent_unknown_pair"  # pair: a partner referent's pair is neither in the file nor imported
+    BAD_CHECK = "bad_check"  # value: a background check's date not a date, on a row not a mentor's, or an expiry alone
+    BAD_MINOR = "bad_minor"  # value: a minor cell not yes/no, or a birth year that is not one
     DUPLICATE_ROW = "duplicate_row"  # first_row
     TWO_MENTORS = "two_mentors"  # pair, rows
     TWO_MENTEES = "two_mentees"  # pair, rows

@@ -26,6 +26,12 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "email": ("courriel", "e-mail", "email", "mail", "adresse e-mail", "adresse mail", "email address"),
     "employer": ("employeur", "entreprise", "société", "organisation", "employer", "company", "organization"),
     "gender": ("genre", "sexe", "gender", "sex"),
+    "minor": ("mineur", "mineure", "mineur(e)", "minor", "under 18", "moins de 18 ans"),
+    "check_on": ("honorabilité", "vérification honorabilité", "date vérification", "casier judiciaire",
+                 "background check", "check date"),
+    "check_expires_on": ("honorabilité expire", "fin vérification", "expiration vérification", "check expires",
+                         "background check expires"),
+    "birth_year": ("année de naissance", "annee de naissance", "année naissance", "birth year", "year of birth"),
     "timezone": ("fuseau horaire", "fuseau", "timezone", "time zone"),
     "start": ("début", "debut", "date de début", "date début", "start", "start date"),
 }

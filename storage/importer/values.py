@@ -59,14 +59,32 @@ ROLE_NAMES: dict[Role, tuple[str, ...]] = {
         "coordinateur", "coordinatrice", "coordinator", "référent", "référente", "référent mentorat",
         "référente mentorat", "chargé de suivi", "chargée de suivi",
     ),
+    Role.REFERENT: (
+        "référent école", "référente école", "référent partenaire", "référente partenaire", "enseignant",
+        "enseignante", "professeur", "professeure", "formateur", "formatrice", "maître de stage",
+        "maîtresse de stage", "partner referent", "teacher", "trainer",
+    ),
 }
+# A substitute tutor ("suppléance", storage.substitutes): a mentor's row of another kind, with the code of the pair
+# they stand in for; the same e-mail as on their own pair's row makes them one person.
+SUBSTITUTE_ROLES = ("suppléant", "suppléante", "suppléant(e)", "tuteur suppléant", "tutrice suppléante",
+                    "mentor suppléant", "substitute", "substitute tutor", "substitute mentor")
+_SUBSTITUTE_FOLDED = frozenset(fold(name) for name in SUBSTITUTE_ROLES)
+
+
+def is_substitute(role_value: str) -> bool:
+    return fold(role_value) in _SUBSTITUTE_FOLDED
+
+
 # "mentore" without an accent is "mentoré" typed without the accent (a mentee) or the Québec
 # feminine of "mentor" (une mentore). It is resolved from the other person of the pair, or refused.
 AMBIGUOUS_ROLES = ("mentore",)
 # The accepted role names as the report lists them (spreadsheet vocabulary, not translated).
 ACCEPTED_ROLES = (
     "mentoré, tutoré, mentee, élève, jeune, filleul(e) · mentor, tuteur, tutrice, marraine, parrain · "
-    "coordinateur, coordinatrice, référent(e)"
+    "suppléant(e), substitute · coordinateur, coordinatrice, référent(e) · référent(e) école, enseignant(e), "
+    "formateur, formatrice, "
+    "maître de stage"
 )
 _ROLE_EXACT = {" ".join(alias.casefold().split()): role
                for role, aliases in ROLE_NAMES.items() for alias in aliases}
@@ -177,6 +195,26 @@ def parse_gender(value: str) -> str | None:
     return _GENDER_LOOKUP.get(" ".join(fold(value).replace("-", " ").split()))
 
 
+# The optional minor columns (issue 16): a yes/no `minor` column, or a birth year (only "minor or not" is kept).
+_YES, _NO = ("oui", "o", "x", "yes", "y", "1", "vrai", "true", "mineur", "mineure"), ("non", "n", "no", "0", "faux",
+                                                                                     "false", "majeur", "majeure")
+
+
+def minor_of(flag: str | None, birth_year: str | None, this_year: int) -> tuple[bool | None, str | None]:
+    """(minor or not, None) from the cells; (None, the bad value) when one cannot be read; (None, None) when
+    neither is given. A birth year counts as minor while this year minus it is under 18."""
+    if flag:
+        folded = fold(flag)
+        if folded in _YES or folded in _NO:
+            return folded in _YES, None
+        return None, flag
+    if birth_year:
+        if not re.fullmatch(r"(19|20)\d\d", birth_year.strip()) or int(birth_year) > this_year:
+            return None, birth_year
+        return this_year - int(birth_year) < 18, None
+    return None, None
+
+
 def parse_date(value: str) -> date | None:
     match = DMY_RE.match(value)
     try:
@@ -200,6 +238,8 @@ def parse_role(value: str) -> str | Role | None:
     folded = fold(value)
     if folded in _ROLE_FOLDED:
         return _ROLE_FOLDED[folded]
+    if folded in _SUBSTITUTE_FOLDED:
+        return Role.MENTOR
     if folded in AMBIGUOUS_ROLES:
         return AMBIGUOUS
     return None

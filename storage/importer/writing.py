@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from storage.audit import record
 from storage.importer.checking import PairPlan, Row, Rows, RowValues
 from storage.importer.problems import ImportReport, Problem, rows_param
-from storage.models import Binome, BinomeStatus, Participant, ParticipantStatus, Programme
+from storage.importer.values import is_substitute, key_part
+from storage.models import Binome, BinomeReferent, BinomeStatus, Participant, ParticipantStatus, Programme, Role
 from storage.programmes import add_months
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,30 @@ def _write(session: Session, programme: Programme, now: datetime, rows: Rows, pl
             _flush_new(session, binomes)
             binomes = []
     _flush_new(session, binomes)
+    _link_referents(session, programme, now, rows, ids)
+
+
+def _link_referents(session: Session, programme: Programme, now: datetime, rows: Rows,
+                    ids: dict[str, int | None]) -> None:
+    """Each partner referent's row attaches them to its pair's binôme (once); a substitute's row names the binôme's
+    substitute tutor."""
+    wanted = [(r.pair, ids.get(r.person)) for r in rows if r.role == Role.REFERENT and ids.get(r.person)]
+    standing_in = [(r.pair, ids.get(r.person)) for r in rows if is_substitute(r.role_value) and ids.get(r.person)]
+    if not wanted and not standing_in:
+        return
+    binomes = {key_part(label): binome_id for label, binome_id in session.exec(select(Binome.label, Binome.id).where(
+        Binome.programme_id == programme.id))}
+    for pair, person_id in standing_in:
+        binome_id = binomes.get(key_part(pair))
+        binome = session.get(Binome, binome_id) if binome_id is not None else None
+        if binome is not None and binome.mentor_id != person_id:
+            binome.substitute_id = person_id
+            session.add(binome)
+    for pair, person_id in dict.fromkeys(wanted):
+        binome_id = binomes.get(key_part(pair))
+        if binome_id is not None and session.exec(select(BinomeReferent.id).where(
+                BinomeReferent.binome_id == binome_id, BinomeReferent.participant_id == person_id)).first() is None:
+            session.add(BinomeReferent(binome_id=binome_id, participant_id=person_id, created_at=now))
 
 
 def _write_people(session: Session, programme: Programme, now: datetime, batch: list[tuple[Row, dict[str, object]]],
@@ -146,6 +171,8 @@ def _write_people(session: Session, programme: Programme, now: datetime, batch: 
                 language=optional.get("language"),  # none given: the phone's, else the programme's
                 timezone=optional.get("timezone"), phone=optional.get("phone"),
                 email=optional.get("email"), employer=optional.get("employer"), gender=optional.get("gender"),
+                minor=bool(optional.get("minor", False)), check_on=optional.get("check_on"),
+                check_expires_on=optional.get("check_expires_on"), check_by=optional.get("check_by"),
                 import_key=r.key, status=ParticipantStatus.INVITED, created_at=now,
             )
             created.append(person)

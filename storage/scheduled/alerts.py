@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
 
 from storage import alerts as rules
-from storage import outbox, signals
+from storage import outbox, referents, signals
 from storage.binome_facts import week_facts
 from storage.models import (Alert, Binome, BinomeStatus, CheckIn, CheckInStatus, OutboundMessage, Participant,
                             Programme, Role)
@@ -87,6 +87,8 @@ def scan_slice(session: Session, ids: list[int], now: datetime, options_by_progr
         found = signals.findings_for(history, now, options)
         for alert, why in rules.sync(session=session, binome=binome, findings=found, now=now, known=known[binome.id]):
             rules.notify(session=session, alert=alert, now=now, which="worse" if why == "worse" else "new", to=primary)
+            referents.tell(session=session, binome_id=binome.id, kind="referent_alert", now=now,
+                           key=f"alert:{alert.id}:referent:{alert.level}", params={"alert_id": alert.id})
         moments = [m for m in (signals.next_change_at(history, now, options), rules.wakes_at(known[binome.id], now))
                    if m is not None]
         looked.append({"b_id": binome.id, "due": min(moments, default=None)})
