@@ -125,7 +125,7 @@ async def _tick_job(context: BotContext) -> None:
     first scan after a start) no longer makes APScheduler skip runs with a warning each time; while one
     runs, the next runs find it under way and have nothing to do."""
     services: Services = context.application.bot_data["services"]
-    if services.tick_lock.locked():
+    if services.tick_lock.locked() or not context.application.running:  # under way, or shutting down
         return
     leadership = context.application.bot_data.get("leadership")
     if leadership is not None and not await leadership.still_leading():
