@@ -1,12 +1,13 @@
 """The demo's last step (issue 13): the coordinator's page served on 127.0.0.1 with a one-time link signed for
-Claire, which opens her follow-up table in any browser on the machine, once."""
+Claire, which opens her follow-up table in any browser on the machine, once. (`bot.demo._coordinators_page`
+on a seeded programme; the whole demo runs in tests/test_processes.py.)"""
 from __future__ import annotations
 
 import urllib.error
 import urllib.request
 
-from bot.demo import run_demo
-from bot.settings import Settings
+from bot.demo import _coordinators_page
+from tests.test_alerts import seed
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -22,7 +23,10 @@ def _get(url: str, cookie: str | None = None):
         return answer
 
 
-async def test_the_demo_prints_a_link_that_opens_claires_table_once(monkeypatch):
+async def test_the_demo_prints_a_link_that_opens_claires_table_once(harness, session, engine, clock, monkeypatch):
+    seed(harness, session, clock, label="B01")
+    harness.services.settings = harness.services.settings.model_copy(update={"web_listen": "127.0.0.1",
+                                                                             "web_port": 0})
     lines: list[str] = []
     seen: dict[str, object] = {}
 
@@ -37,8 +41,9 @@ async def test_the_demo_prints_a_link_that_opens_claires_table_once(monkeypatch)
         return ""
 
     monkeypatch.setattr("builtins.input", press_enter)
-    assert await run_demo(Settings(_env_file=None), write=lines.append, keep_open=True) == 0
+    await _coordinators_page(harness.application, engine, clock, lines.append, wait=True)
+    assert lines[0].startswith("\n── Claire's page (the Mini App)")
     assert seen["first"] == (303, "/table")
     status, page = seen["table"]
-    assert status == 200 and "Tableau de suivi" in page and "B01" in page and "B02" in page
+    assert status == 200 and "Follow-up table" in page and "B01" in page
     assert seen["again"] == 401  # one use
