@@ -60,6 +60,7 @@ class Rendered:
 Renderer = Callable[[Translator, dict, Participant, Session], Rendered]
 
 RENDERERS: dict[str, Renderer] = {}
+LATE_AFTER = timedelta(minutes=15)  # a row due longer ago than this is late (the bot was down): see _wait_for_morning
 # The row "Open the table" under the kinds declared `page=True` (conversations.web registers it): (tr, WEB_URL).
 PAGE_ROW: list[Callable[[Translator, str], list]] = []
 
@@ -303,7 +304,11 @@ def _wait_for_morning(message: OutboundMessage, participant: Participant, progra
                       now: datetime) -> bool:
     """Quiet hours are checked again at send time: a row queued for the day but due only now that the
     bot is back at night (an outage) waits for the end of the recipient's quiet hours, without counting
-    an attempt; past its `stale_after` by then, it is dropped as stale at that attempt."""
+    an attempt; past its `stale_after` by then, it is dropped as stale at that attempt. A row on time (due
+    within LATE_AFTER) goes as it was queued: what is due now at night was meant for now (an absence
+    warning for tomorrow morning's meeting); what respects quiet hours was queued out of them."""
+    if now - message.due_at <= LATE_AFTER:
+        return False
     allowed = out_of_quiet_hours(now, tz=timezone_of(participant, programme),
                                  quiet=meeting_options(programme).quiet_hours, direction="later")
     if allowed <= now:

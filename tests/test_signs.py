@@ -99,3 +99,25 @@ async def test_a_coordinator_who_does_not_act_gets_one_reminder_a_binome_not_one
     assert len(reminders) == 1 and "No first meeting" in reminders[0]  # both medium: the older one
     with session() as s:
         assert all(a.renotified_at is not None for a in s.exec(select(Alert)).all())  # both reminded, once
+
+
+async def test_a_warning_due_at_once_at_night_is_not_held_until_the_morning(harness, session, clock):
+    """The send-time check holds what is late, not what was meant for now: Amina says at 23:00 that she cannot
+    come to tomorrow's meeting, and Marc is warned at once, as she was told."""
+    from tests.test_meetings import plan_meeting, seed as seed_pair, tap
+
+    _, _, marc, amina = seed_pair(harness, session, clock)
+    await plan_meeting(marc, "jeu. 10 sept.", "17:00")
+    await harness.tick()
+    await tap(amina, await amina.wait_for_message(), "Accepter")
+    await harness.tick()
+    marc.skip_to_end()
+    amina.skip_to_end()
+    clock.set(datetime(2026, 9, 9, 21, 0, tzinfo=timezone.utc))  # 23:00 in Brussels, the night before
+    await amina.send("/absent")
+    question = await amina.wait_for_message()
+    await tap(amina, question, "Entretien d'embauche")
+    assert "Je préviens Marc tout de suite" in question.text
+    clock.advance(seconds=30)
+    await harness.tick()
+    assert (await marc.wait_for_message()).text.startswith("⚠️ Amina, votre mentoré, ne peut pas venir")
