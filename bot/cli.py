@@ -17,6 +17,7 @@ from telegram import Bot
 
 from bot import cli_binome, cli_competences, cli_evaluation, cli_privacy, cli_report
 from bot.app import file_url_for
+from bot.cli_common import programme_named
 from bot.clock import SystemClock
 from bot.i18n import Translator, available_languages, load_all, translator
 from bot.import_report import render_report
@@ -31,7 +32,7 @@ from storage.invite_links import invitation_lines
 from storage.models import Participant, Programme, Role
 from storage.options import OptionError, effective_options, parse_assignment, parse_hhmm, parse_window
 from storage.participants import programme_counts
-from storage.programmes import ProgrammeError, create_programme, find_programme
+from storage.programmes import ProgrammeError, create_programme
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ def _programme_list(args, settings: Settings, tr: Translator) -> int:
 def _programme_settings(args, settings: Settings, tr: Translator) -> int:
     """Show every setting as the features read it; change the ones given, all or nothing."""
     with db.session_scope(_engine(settings)) as session:
-        programme = _programme_named(session, args.programme)
+        programme = programme_named(session, args.programme)
         if programme is None:
             return 2
         options = dict(programme.options or {})
@@ -265,15 +266,6 @@ def _coordinator_named(session, programme, who: str):
     return False
 
 
-def _programme_named(session, name: str | None):
-    """The programme asked for (or the only one); None after saying why on stderr."""
-    try:
-        return find_programme(session=session, name=name)
-    except ProgrammeError as exc:
-        print(str(exc), file=sys.stderr)
-        return None
-
-
 def _import(args, settings: Settings, tr: Translator) -> int:
     try:
         data = args.file.read_bytes()
@@ -293,7 +285,7 @@ def _import(args, settings: Settings, tr: Translator) -> int:
 
 def _import_data(args, settings: Settings, tr: Translator, data: bytes) -> int:
     with db.session_scope(_engine(settings)) as session:
-        programme = _programme_named(session, args.programme)
+        programme = programme_named(session, args.programme)
         if programme is None:
             return 2
         report = import_participants(session=session, programme=programme, data=data, now=SystemClock().now(),
@@ -310,7 +302,7 @@ def _invite(args, settings: Settings, tr: Translator) -> int:
     if not username:
         return 2
     with db.session_scope(_engine(settings)) as session:
-        programme = _programme_named(session, args.programme)
+        programme = programme_named(session, args.programme)
         if programme is None:
             return 2
         lines = invitation_lines(session=session, programme=programme, bot_username=username.lstrip("@"),

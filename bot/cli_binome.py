@@ -10,16 +10,16 @@ from datetime import date
 
 from sqlmodel import select
 
+from bot.cli_common import binome_named, database
 from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.settings import Settings
 from bot.outcomes import OUTCOME_LABELS
-from storage import background_checks, closures, db, ending, substitutes
+from storage import background_checks, closures, ending, substitutes
 from storage import pauses as rules
 from storage.models import Binome, Participant, Role
 from storage.options import KNOWN_OUTCOMES
 from storage.pauses import programme_day
-from storage.programmes import ProgrammeError, find_programme
 
 REASON_NAMES = {"holidays": N_("holidays"), "illness": N_("illness"), "abroad": N_("internship abroad"),
                 "other": N_("other reason")}
@@ -95,9 +95,7 @@ def _resume(args, settings: Settings, tr: Translator) -> int:
 
 
 def _extend(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
-    with db.session_scope(engine) as session:
+    with database(settings) as session:
         binome = _find(session, args, tr)
         if binome is None:
             return 2
@@ -114,23 +112,12 @@ def _extend(args: argparse.Namespace, settings: Settings, tr: Translator) -> int
 
 def _find(session, args: argparse.Namespace, tr: Translator) -> Binome | None:
     """The binôme PAIR of --program (or of the only programme); says why on stderr when there is none."""
-    try:
-        programme = find_programme(session=session, name=args.programme)
-    except ProgrammeError as exc:
-        print(str(exc), file=sys.stderr)
-        return None
-    label = args.pair.strip()
-    binome = session.exec(select(Binome).where(Binome.programme_id == programme.id, Binome.label == label)).first()
-    if binome is None:
-        print(tr("No binôme {label} in «{name}».").format(label=label, name=programme.name), file=sys.stderr)
-    return binome
+    return binome_named(session, args.programme, args.pair, tr)
 
 
 def _act(args: argparse.Namespace, settings: Settings, tr: Translator, *, pause: bool) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
     now = SystemClock().now()
-    with db.session_scope(engine) as session:
+    with database(settings) as session:
         binome = _find(session, args, tr)
         if binome is None:
             return 2
@@ -164,10 +151,8 @@ CLOSURE_REFUSALS = {
 
 
 def _close(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
     now = SystemClock().now()
-    with db.session_scope(engine) as session:
+    with database(settings) as session:
         binome = _find(session, args, tr)
         if binome is None:
             return 2
@@ -194,10 +179,8 @@ SUBSTITUTE_REFUSALS = {
 
 
 def _substitute(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
     now = SystemClock().now()
-    with db.session_scope(engine) as session:
+    with database(settings) as session:
         binome = _find(session, args, tr)
         if binome is None:
             return 2
@@ -233,9 +216,7 @@ CHECK_ERRORS = {"bad_dates": N_("The check must be dated today or before, and ex
 
 
 def _check(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
-    with db.session_scope(engine) as session:
+    with database(settings) as session:
         binome = _find(session, args, tr)
         if binome is None:
             return 2
@@ -254,9 +235,7 @@ def _check(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
 
 
 def _guardian(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
-    with db.session_scope(engine) as session:
+    with database(settings) as session:
         binome = _find(session, args, tr)
         if binome is None:
             return 2

@@ -7,12 +7,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli_common import database, programme_named
 from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.settings import Settings
-from storage import db
 from storage.competences import framework, import_competences
-from storage.programmes import ProgrammeError, find_programme
 
 PROBLEMS = {
     "empty": N_("row {row}: the file is empty."),
@@ -47,13 +46,9 @@ def _import(args: argparse.Namespace, settings: Settings, tr: Translator) -> int
     except OSError as exc:
         print(tr("Cannot read {file}: {reason}").format(file=args.file, reason=exc.strerror), file=sys.stderr)
         return 2
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
-    with db.session_scope(engine) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
+    with database(settings) as session:
+        programme = programme_named(session, args.programme)
+        if programme is None:
             return 2
         report = import_competences(session=session, programme=programme, data=data, now=SystemClock().now(),
                                     dry_run=args.dry_run)
@@ -71,13 +66,9 @@ def _import(args: argparse.Namespace, settings: Settings, tr: Translator) -> int
 
 
 def _list(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
-    with db.session_scope(engine) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
+    with database(settings) as session:
+        programme = programme_named(session, args.programme)
+        if programme is None:
             return 2
         competences = framework(session=session, programme_id=programme.id)
         if not competences:

@@ -7,15 +7,15 @@ import argparse
 import sys
 from datetime import date
 
+from bot.cli_common import database, programme_named
 from bot.clock import SystemClock
 from bot.evaluation_report import period, role_lines
 from bot.i18n import Translator
 from bot.settings import Settings
-from storage import db
 from storage import evaluations as rules
 from storage.checkins import local_day
 from storage.models import Role
-from storage.programmes import ProgrammeError, add_months, find_programme
+from storage.programmes import add_months
 
 DEFAULT_MONTHS = 12  # without --from: the twelve months up to --to (or today)
 
@@ -34,13 +34,9 @@ def add_parser(commands) -> None:
 
 
 def _report(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
-    with db.session_scope(engine) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
+    with database(settings) as session:
+        programme = programme_named(session, args.programme)
+        if programme is None:
             return 2
         until = args.until or local_day(SystemClock().now(), programme.timezone)
         since = args.since or add_months(until, -DEFAULT_MONTHS)

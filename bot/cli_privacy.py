@@ -7,15 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlmodel import select
-
+from bot.cli_common import binome_in, database, programme_named
 from bot.clock import SystemClock
 from bot.i18n import Translator
 from bot.settings import Settings
-from storage import db, privacy
+from storage import privacy
 from storage.audit import record
-from storage.models import Binome, Participant, Role
-from storage.programmes import ProgrammeError, find_programme
+from storage.models import Participant, Role
 from storage.text import clean_text
 
 BY_MAX = 60
@@ -35,10 +33,8 @@ def add_parser(commands) -> None:
 
 
 def _person(session, args: argparse.Namespace, tr: Translator) -> Participant | None:
-    try:
-        programme = find_programme(session=session, name=args.programme)
-    except ProgrammeError as exc:
-        print(str(exc), file=sys.stderr)
+    programme = programme_named(session, args.programme)
+    if programme is None:
         return None
     if args.participant is not None:
         person = session.get(Participant, args.participant)
@@ -50,10 +46,8 @@ def _person(session, args: argparse.Namespace, tr: Translator) -> Participant | 
     if not args.pair or not args.role:
         print(tr("Name the person: PAIR with --role mentor|mentee, or --participant NUMBER."), file=sys.stderr)
         return None
-    binome = session.exec(select(Binome).where(Binome.programme_id == programme.id,
-                                               Binome.label == args.pair.strip())).first()
+    binome = binome_in(session, programme, args.pair, tr)
     if binome is None:
-        print(tr("No binôme {label} in «{name}».").format(label=args.pair.strip(), name=programme.name), file=sys.stderr)
         return None
     return session.get(Participant, binome.mentor_id if args.role == Role.MENTOR.value else binome.mentee_id)
 
@@ -63,10 +57,8 @@ def _erase(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
     if not by:
         print(tr("Say who asks for it with --by."), file=sys.stderr)
         return 2
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
     now = SystemClock().now()
-    with db.session_scope(engine) as session:
+    with database(settings) as session:
         person = _person(session, args, tr)
         if person is None:
             return 2

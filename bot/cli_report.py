@@ -8,17 +8,17 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.cli_common import database, programme_named
 from bot.clock import SystemClock
 from bot.i18n import Translator
 from bot.report_chart import chart_png
 from bot.report_files import to_csv, to_json, to_xlsx
 from bot.report_texts import full_text, period_line
 from bot.settings import Settings
-from storage import db
 from storage.checkins import local_day
 from storage.followup import all_rows
 from storage.indicators import compute, months
-from storage.programmes import ProgrammeError, add_months, find_programme
+from storage.programmes import add_months
 
 FORMATS = ("text", "json", "csv", "xlsx")
 DEFAULT_MONTHS = 12  # without --from: the twelve months up to --to (or today)
@@ -41,14 +41,10 @@ def _report(args: argparse.Namespace, settings: Settings, tr: Translator) -> int
     if args.format == "xlsx" and args.output is None:
         print(tr("An XLSX file cannot go to the terminal: give its name with -o FILE.xlsx."), file=sys.stderr)
         return 2
-    engine = db.make_engine(settings.effective_database_url)
-    db.ensure_up_to_date(engine)
     now = SystemClock().now()
-    with db.session_scope(engine) as session:
-        try:
-            programme = find_programme(session=session, name=args.programme)
-        except ProgrammeError as exc:
-            print(str(exc), file=sys.stderr)
+    with database(settings) as session:
+        programme = programme_named(session, args.programme)
+        if programme is None:
             return 2
         until = args.until or local_day(now, programme.timezone)
         since = args.since or add_months(until, -DEFAULT_MONTHS) + timedelta(days=1)

@@ -60,9 +60,8 @@ class Rendered:
 Renderer = Callable[[Translator, dict, Participant, Session], Rendered]
 
 RENDERERS: dict[str, Renderer] = {}
-LATE_AFTER = timedelta(minutes=15)  # a row due longer ago than this is late (the bot was down): see _wait_for_morning
-# The row "Open the table" under the kinds declared `page=True` (conversations.web registers it): (tr, WEB_URL).
-PAGE_ROW: list[Callable[[Translator, str], list]] = []
+LATE_AFTER = timedelta(minutes=15)  # due longer ago than this, a row is late (the bot was down): _wait_for_morning
+PAGE_ROW: list[Callable[[Translator, str], list]] = []  # (tr, WEB_URL) → "Open the table", under `page=True` kinds
 
 
 def page_row(function: Callable[[Translator, str], list]) -> Callable[[Translator, str], list]:
@@ -302,11 +301,8 @@ def _prepare(session: Session, message: OutboundMessage, participant: Participan
 
 def _wait_for_morning(message: OutboundMessage, participant: Participant, programme: Programme,
                       now: datetime) -> bool:
-    """Quiet hours are checked again at send time: a row queued for the day but due only now that the
-    bot is back at night (an outage) waits for the end of the recipient's quiet hours, without counting
-    an attempt; past its `stale_after` by then, it is dropped as stale at that attempt. A row on time (due
-    within LATE_AFTER) goes as it was queued: what is due now at night was meant for now (an absence
-    warning for tomorrow morning's meeting); what respects quiet hours was queued out of them."""
+    """Quiet hours checked again at send time: a late row (the bot was down) waits for their end, no attempt
+    counted, stale then if past `stale_after`; a row on time goes as queued (an absence warning at night)."""
     if now - message.due_at <= LATE_AFTER:
         return False
     allowed = out_of_quiet_hours(now, tz=timezone_of(participant, programme),
