@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -16,9 +17,37 @@ from bot.i18n import DOMAIN, LOCALES_DIR, available_languages, catalog_path
 
 ROOT = LOCALES_DIR.parent
 SOURCES = ("bot", "conversations", "storage", "miniapp")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": None, "pgettext": ((1, "c"), 2),
+            "NC_": ((1, "c"), 2)}
 MAPPING = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 SOURCE_LANGUAGE = "en"
+PLACEHOLDER = re.compile(r"\{[A-Za-z_0-9]*(?:![rsa])?(?::[^{}]*)?\}")
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def _placeholder_problem(message, entry) -> str | None:
+    """A translation must set in exactly the msgid's values (a plural form may leave out the count)."""
+    sources = [message.id] if isinstance(message.id, str) else list(message.id)
+    wanted = set().union(*(placeholders(text) for text in sources))
+    forms = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+    for form in forms:
+        got = placeholders(form)
+        if not got <= wanted or (isinstance(message.id, str) and got != wanted):
+            return f"placeholders {sorted(got)} instead of {sorted(wanted)}"
+    return None
+
+
+def _command_problems(language: str, catalog) -> list[str]:
+    """Command names (context "command"): latin letters, digits, "_"; no name for two commands in any language."""
+    found = []
+    for entry in catalog:
+        if entry.context == "command" and entry.string and not COMMAND_NAME.match(entry.string):
+            found.append(f"{language}: command name {entry.string!r} for /{entry.id} is not a valid Telegram command")
+    return found
 
 
 def extract(root: Path = ROOT) -> Catalog:
@@ -38,6 +67,7 @@ def problems(locales_dir: Path = LOCALES_DIR, root: Path = ROOT) -> list[str]:
     template = extract(root)
     found: list[str] = []
     languages = sorted(p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    commands = {m.id: m.id for m in template if m.context == "command"}  # every name works in every language
     for required in ("fr", "en"):
         if required not in languages:
             found.append(f"{required}: catalog missing")
@@ -49,12 +79,20 @@ def problems(locales_dir: Path = LOCALES_DIR, root: Path = ROOT) -> list[str]:
                 continue
             entry = catalog.get(message.id, context=message.context)
             key = message.id if isinstance(message.id, str) else message.id[0]
+            key = f"{message.context}|{key}" if message.context else key
             if entry is None:
                 found.append(f"{language}: missing {key!r}")
             elif entry.fuzzy:
                 found.append(f"{language}: fuzzy {key!r}")
             elif not entry.string or (isinstance(entry.string, tuple) and not all(entry.string)):
                 found.append(f"{language}: untranslated {key!r}")
+            elif (problem := _placeholder_problem(message, entry)) is not None:
+                found.append(f"{language}: {problem} in {key!r}")
+            elif message.context == "command":
+                owner = commands.setdefault(entry.string, message.id)
+                if owner != message.id:
+                    found.append(f"{language}: the command name {entry.string!r} is both /{owner} and /{message.id}")
+        found += _command_problems(language, catalog)
         for entry in catalog:
             if entry.id and template.get(entry.id, context=entry.context) is None:
                 key = entry.id if isinstance(entry.id, str) else entry.id[0]

@@ -310,7 +310,7 @@ def _invite(args, settings: Settings, tr: Translator) -> int:
         if not lines:
             print(tr("Everyone in «{name}» has joined: no invitation to send.").format(name=programme.name))
         for line in lines:
-            print(f"{line.name}\t{term(tr, programme, line.role)}\t{line.link}")
+            print(f"{line.name}\t{term(tr, programme, line.role, line.gender)}\t{line.link}")
     return 0
 
 

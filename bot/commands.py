@@ -1,13 +1,20 @@
-"""Command menus, per role and per language (setMyCommands with scopes and language_code)."""
+"""Command menus, per role and per language (setMyCommands with scopes and language_code).
+
+Each command also has a name in each language that writes with latin letters (`/rencontre`, `/afspraak`):
+the catalog's entry under the context "command" (docs/translations.md). Every name works for everyone, the
+English ones included; a menu shows the names of its language.
+"""
 from __future__ import annotations
 
 import logging
+import re
+from functools import cache
 
 from sqlmodel import select
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, MenuButtonWebApp, WebAppInfo
 from telegram.error import TelegramError
 
-from bot.i18n import N_, Translator, available_languages, translator, translator_for
+from bot.i18n import N_, NC_, Translator, available_languages, translator, translator_for
 from bot.services import Services
 from storage.models import Participant, Programme, Role
 from storage.web_access import may_enter
@@ -34,6 +41,36 @@ MYDATA = ("mydata", N_("What you keep about me, and a copy"))
 FORGET = ("forget", N_("Withdraw my consent, erase my data"))
 WEB = ("web", N_("Open the follow-up table in a browser"))
 
+# A command's name in each language: the msgstr of these entries (context "command"); the English name where a
+# language keeps it (Arabic, Ukrainian: Telegram's command names are latin letters, digits and "_" only).
+NAMES = {
+    "start": NC_("command", "start"), "help": NC_("command", "help"), "language": NC_("command", "language"),
+    "stop": NC_("command", "stop"), "programme": NC_("command", "programme"), "meeting": NC_("command", "meeting"),
+    "absent": NC_("command", "absent"), "absence": NC_("command", "absence"), "plan": NC_("command", "plan"),
+    "progress": NC_("command", "progress"), "away": NC_("command", "away"), "alerts": NC_("command", "alerts"),
+    "binome": NC_("command", "binome"), "binomes": NC_("command", "binomes"), "report": NC_("command", "report"),
+    "evaluations": NC_("command", "evaluations"), "mydata": NC_("command", "mydata"),
+    "forget": NC_("command", "forget"), "web": NC_("command", "web")}
+VALID_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def local_name(tr: Translator, name: str) -> str:
+    """The command's name in this translator's language ("meeting" → "rencontre"); English if none fits."""
+    translated = tr.pgettext(*NAMES[name]) if name in NAMES else name
+    return translated if VALID_NAME.match(translated) and name != "start" else name
+
+
+@cache
+def names(name: str) -> tuple[str, ...]:
+    """Every name of a command, for its handler: the English one first, then each language's."""
+    found = [name]
+    for language in available_languages():
+        local = local_name(translator(language), name)
+        if local not in found:
+            found.append(local)
+    return tuple(found)
+
+
 FOR_NEWCOMERS = (START, HELP)
 BY_ROLE = {
     Role.MENTEE: (PLAN, MEETING, PROGRESS, ABSENT, AWAY, HELP, LANGUAGE, STOP, START, MYDATA, FORGET),
@@ -45,7 +82,12 @@ BY_ROLE = {
 
 
 def _commands(tr: Translator, entries) -> list[BotCommand]:
-    return [BotCommand(name, tr.gettext(description)) for name, description in entries]
+    return [BotCommand(local_name(tr, name), tr.gettext(description)) for name, description in entries]
+
+
+def menu_lines(tr: Translator, entries) -> list[str]:
+    """The commands as /help lists them, with the names of the reader's language."""
+    return [f"/{local_name(tr, name)} – {tr.gettext(description)}" for name, description in entries]
 
 
 async def publish_default_menus(bot: Bot, default_language: str) -> None:

@@ -58,7 +58,7 @@ def render_talk(tr: Translator, params: dict, recipient: Participant, session: S
     meeting = session.get(Meeting, absence.meeting_id)
     pair = pair_of(session=session, meeting=meeting)
     values = {"name": pair.mentee.first_name, "when": when(tr, meeting), "role": term(tr, pair.programme,
-                                                                                      Role.MENTEE)}
+                                                                                      Role.MENTEE, pair.mentee.gender)}
     if params.get("which") == "again":
         text = tr("A reminder: have you been able to talk with {name} since the meeting {when} they missed? One "
                   "tap is enough.").format(**values)

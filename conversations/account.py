@@ -7,7 +7,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler
 
 from bot import replies
-from bot.commands import BY_ROLE, FOR_NEWCOMERS
+from bot.commands import BY_ROLE, FOR_NEWCOMERS, menu_lines, names
 from bot.context import BotContext
 from conversations.onboarding import ask_language
 from conversations.support import support_buttons
@@ -25,11 +25,11 @@ async def show_help(update: Update, context: BotContext) -> None:
     if participant is None or participant.onboarded_at is None:
         lines = [_("I am Binôme, the assistant of mentoring programmes. To join, open the personal link "
                    "your coordinator sent you.")]
-        lines += [f"/{name} – {_(description)}" for name, description in FOR_NEWCOMERS]
+        lines += menu_lines(context.tr, FOR_NEWCOMERS)
         await update.effective_message.reply_text("\n".join(lines))
         return
     lines = [_("Here is what you can do:")]
-    lines += [f"/{name} – {_(description)}" for name, description in BY_ROLE[Role(participant.role)]]
+    lines += menu_lines(context.tr, BY_ROLE[Role(participant.role)])
     with context.services.session() as session:
         names = [c.first_name for c in coordinators_of(session=session, programme_id=participant.programme_id)
                  if c.id != participant.id]
@@ -113,9 +113,9 @@ async def track_membership(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("help", show_help),
-    CommandHandler("language", change_language),
-    CommandHandler("stop", stop),
-    CommandHandler("programme", show_programme),
+    CommandHandler(names("help"), show_help),
+    CommandHandler(names("language"), change_language),
+    CommandHandler(names("stop"), stop),
+    CommandHandler(names("programme"), show_programme),
     ChatMemberHandler(track_membership, ChatMemberHandler.MY_CHAT_MEMBER),
 ]

@@ -92,7 +92,7 @@ def _who(tr: Translator, session: Session, programme: Programme, participant_id:
     person = session.get(Participant, participant_id) if participant_id else None
     if person is None:
         return {"name": "-", "role": "-"}
-    return {"name": person.display_name, "role": term(tr, programme, person.role)}
+    return {"name": person.display_name, "role": term(tr, programme, person.role, person.gender)}
 
 
 def describe(tr: Translator, session: Session, alert: Alert, *, shared: bool = True) -> str:
@@ -227,8 +227,8 @@ def summary(tr: Translator, session: Session, binome: Binome, *, shared: bool = 
     facts = binome_facts(session=session, binome=binome)
     programme, mentor, mentee = facts.programme, facts.mentor, facts.mentee
     lines = [tr("📋 Binôme {label}: {mentor} ({mentor_role}) and {mentee} ({mentee_role})").format(
-        label=binome.label, mentor=mentor.display_name, mentor_role=term(tr, programme, Role.MENTOR),
-        mentee=mentee.display_name, mentee_role=term(tr, programme, Role.MENTEE)),
+        label=binome.label, mentor=mentor.display_name, mentor_role=term(tr, programme, Role.MENTOR, mentor.gender),
+        mentee=mentee.display_name, mentee_role=term(tr, programme, Role.MENTEE, mentee.gender)),
         tr("Started on {start}, planned end on {end}.").format(start=tr.date(binome.started_on, tr(DAY)),
                                                                 end=tr.date(binome.planned_end_on, tr(DAY))),
         tr("Meetings: {held} held, {missed} missed, {unconfirmed} not confirmed.").format(
@@ -316,7 +316,7 @@ def render_soft_warning(tr: Translator, params: dict, recipient: Participant, se
         "{name}, your {role}, has not answered the last check-in. You may want to reach out: a short message is "
         "often enough.",
         "{name}, your {role}, has not answered the last {n} check-ins. You may want to reach out: a short message "
-        "is often enough.", params["missed"]).format(name=mentee.first_name, role=term(tr, programme, Role.MENTEE),
+        "is often enough.", params["missed"]).format(name=mentee.first_name, role=term(tr, programme, Role.MENTEE, mentee.gender),
                                                      n=params["missed"]))
 
 

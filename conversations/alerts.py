@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
+from bot.commands import names
 from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import buttons, closure, pauses, support
@@ -126,6 +127,6 @@ async def list_alerts(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("alerts", list_alerts),
+    CommandHandler(names("alerts"), list_alerts),
     CallbackQueryHandler(on_button, pattern=PATTERN),
 ] + support.HANDLERS + pauses.HANDLERS + closure.HANDLERS

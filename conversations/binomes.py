@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
+from bot.commands import names
 from bot.context import BotContext
 from conversations import buttons, referents
 from conversations.alert_cards import summary
@@ -83,4 +84,4 @@ async def on_button(update: Update, context: BotContext) -> None:
     await replies.reply(update.effective_message, text, markup)
 
 
-HANDLERS = [CommandHandler("binome", show_binomes), CallbackQueryHandler(on_button, pattern=PATTERN)]
+HANDLERS = [CommandHandler(names("binome"), show_binomes), CallbackQueryHandler(on_button, pattern=PATTERN)]

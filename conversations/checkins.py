@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
+from bot.commands import names
 from bot.context import BotContext
 from bot.progress_chart import progress_png
 from conversations import awaited, buttons, tutor_away
@@ -347,7 +348,7 @@ async def typed_in_checkin(update: Update, context: BotContext) -> bool:
 
 
 HANDLERS = [
-    CommandHandler("away", away),
-    CommandHandler("progress", progress),
+    CommandHandler(names("away"), away),
+    CommandHandler(names("progress"), progress),
     CallbackQueryHandler(on_button, pattern=PATTERN),
 ]

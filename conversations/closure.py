@@ -264,7 +264,7 @@ def render_proposed(tr: Translator, params: dict, recipient: Participant, sessio
     mentor = session.get(Participant, binome.mentor_id)
     outcome = binome.proposed_outcome
     text = tr("🏁 {name} ({role}) proposes to close binôme {label}: «{outcome}» ({kind}).").format(
-        name=mentor.display_name, role=term(tr, programme, Role.MENTOR), label=binome.label,
+        name=mentor.display_name, role=term(tr, programme, Role.MENTOR, mentor.gender), label=binome.label,
         outcome=outcome_name(tr, outcome), kind=kind_name(tr, outcomes_for(programme).get(outcome)))
     markup = InlineKeyboardMarkup([
         [_button("bc", tr("✅ Confirm this outcome"), binome.id, "out", outcome)],

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies, sender
+from bot.commands import names
 from bot.context import BotContext
 from bot.evaluation_report import period, role_lines
 from bot.i18n import N_, Translator
@@ -67,7 +68,8 @@ def _partner_name(session: Session, evaluation: Evaluation, person: Participant,
         return ""
     partner = partner_in(session=session, binome=binome, participant=person)
     if partner.erased_at is not None:  # storage.privacy: their name is gone
-        return tr("your {role}").format(role=term(tr, session.get(Programme, binome.programme_id), partner.role))
+        return tr("your {role}").format(role=term(tr, session.get(Programme, binome.programme_id), partner.role,
+                                                        partner.gender))
     return partner.first_name
 
 
@@ -239,6 +241,6 @@ async def show_evaluations(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("evaluations", show_evaluations),
+    CommandHandler(names("evaluations"), show_evaluations),
     CallbackQueryHandler(on_button, pattern=PATTERN),
 ]

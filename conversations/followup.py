@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
+from bot.commands import names
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.outcomes import outcome_name
@@ -113,4 +114,4 @@ async def on_button(update: Update, context: BotContext) -> None:
     await replies.edit(update.callback_query, *shown)
 
 
-HANDLERS = [CommandHandler("binomes", show_table), CallbackQueryHandler(on_button, pattern=PATTERN)]
+HANDLERS = [CommandHandler(names("binomes"), show_table), CallbackQueryHandler(on_button, pattern=PATTERN)]

@@ -138,7 +138,7 @@ def render_absence(tr: Translator, params: dict, recipient: Participant, session
     meeting = _meeting(session, params)
     absent = session.get(Participant, params["absent"])
     pair = rules.pair_of(session=session, meeting=meeting)
-    role = term(tr, pair.programme, pair.role_of(absent.id))
+    role = term(tr, pair.programme, pair.role_of(absent.id), absent.gender)
     text = tr("⚠️ {name}, your {role}, cannot come to the meeting {when}. Reason: {reason}. Tap /meeting to "
               "plan another one.").format(name=absent.first_name, role=role, when=when(tr, meeting),
                                           reason=tr(REASONS[AbsenceReason(params["reason"])]))

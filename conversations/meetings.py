@@ -11,6 +11,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.commands import names
 from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import buttons, which_binome
@@ -303,9 +304,9 @@ VALUES = {"d": r"\d{8}", "t": r"\d{4}", "p": "[a-z_]+", "r": "[a-z_]+", "cr": "[
 
 
 HANDLERS = [
-    CommandHandler("meeting", plan),
-    CommandHandler("absent", cannot_come),
-    CommandHandler("absence", report_absence),
+    CommandHandler(names("meeting"), plan),
+    CommandHandler(names("absent"), cannot_come),
+    CommandHandler(names("absence"), report_absence),
     CallbackQueryHandler(on_button, pattern=PATTERN),
     # Free text reaches `meeting_picker.place_detail` through conversations.awaited.route.
 ]

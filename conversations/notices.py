@@ -15,7 +15,7 @@ from storage.participants import active_binomes_of
 def _who(tr: Translator, session: Session, participant: Participant) -> dict:
     programme = session.get(Programme, participant.programme_id)
     labels = sorted(b.label for b in active_binomes_of(session=session, participant=participant))
-    return {"name": participant.display_name, "role": term(tr, programme, participant.role),
+    return {"name": participant.display_name, "role": term(tr, programme, participant.role, participant.gender),
             "binome": ", ".join(labels) or "-"}  # a mentor with two mentees: both pairs
 
 

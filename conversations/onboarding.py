@@ -5,11 +5,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import sender
-from bot.commands import publish_menu_button, publish_menu_for
+from bot.commands import publish_menu_button, publish_menu_for, names
 from bot.context import BotContext
 from conversations import buttons
 from conversations.fallback import JOIN_HINT
-from bot.i18n import Translator, available_languages, language_name, pick_language, translator
+from bot.i18n import Translator, available_languages, language_name, offered_languages, pick_language, translator
 from bot.vocabulary import term
 from storage import background_checks
 from storage.invitations import Claim, answer_consent, claim_invitation, looks_like_token, queue_partner_joined
@@ -40,7 +40,8 @@ async def _start_with_token(update: Update, context: BotContext, token: str) -> 
         held = None
         if result.outcome == Claim.OK:
             participant, programme = result.participant, result.programme
-            tr = translator(pick_language(participant.language, user.language_code, programme.language),
+            tr = translator(pick_language(participant.language, user.language_code, programme.language,
+                                          among=offered_languages(programme)),
                             participant.timezone or programme.timezone)
             text = _consent_text(tr, participant, programme)
             invitation_id = result.invitation.id
@@ -144,7 +145,8 @@ async def answer_consent_button(update: Update, context: BotContext) -> None:
                                 now=context.services.now())
         participant, programme = result.participant, result.programme
         if participant is not None:
-            tr = translator(pick_language(participant.language, user.language_code, programme.language),
+            tr = translator(pick_language(participant.language, user.language_code, programme.language,
+                                          among=offered_languages(programme)),
                             participant.timezone or programme.timezone)
     if result.outcome == Claim.WELCOME_BACK:
         await query.answer(tr("You have already answered."))
@@ -167,20 +169,27 @@ async def answer_consent_button(update: Update, context: BotContext) -> None:
 
 async def ask_language(update: Update, context: BotContext, participant: Participant, tr: Translator,
                        preselect: str | None) -> None:
-    """Offer the languages we speak, the likeliest one ticked and first."""
-    chosen = pick_language(preselect, participant.language, tr.language)
-    ordered = sorted(available_languages(), key=lambda code: code != chosen)
-    buttons = [[InlineKeyboardButton(("✓ " if code == chosen else "") + language_name(code),
-                                     callback_data=f"lang:{code}")] for code in ordered]
+    """Offer the programme's languages, each by its own name, the likeliest one (the phone's) ticked and first."""
+    with context.services.session() as session:
+        offered = offered_languages(session.get(Programme, participant.programme_id))
+    chosen = pick_language(preselect, participant.language, tr.language, default=offered[0], among=offered)
+    ordered = sorted(offered, key=lambda code: code != chosen)
+    labels = [("✓ " if code == chosen else "") + language_name(code) for code in ordered]
+    buttons = [[InlineKeyboardButton(label, callback_data=f"lang:{code}") for label, code in row]
+               for row in _rows(list(zip(labels, ordered)), 2)]
     await context.bot.send_message(update.effective_chat.id, tr("In which language shall I write to you?"),
                                    reply_markup=InlineKeyboardMarkup(buttons))
+
+
+def _rows(items: list, width: int) -> list[list]:
+    return [items[start:start + width] for start in range(0, len(items), width)]
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
     """A language button: during onboarding it finishes it; later it just switches language."""
     query = update.callback_query
     code = context.match.group(1)
-    if context.participant is None or code not in available_languages():
+    if context.participant is None or code not in available_languages():  # a forged or outdated button
         await query.answer(context._("This button is no longer valid."))
         await query.edit_message_reply_markup(None)
         return
@@ -276,7 +285,7 @@ async def _start_without_token(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("start", start),
+    CommandHandler(names("start"), start),
     CallbackQueryHandler(answer_consent_button, pattern=CONSENT_PATTERN),
     CallbackQueryHandler(choose_language, pattern=LANGUAGE_PATTERN),
 ]

@@ -20,14 +20,14 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
+from bot.commands import names
 from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import awaited, buttons, which_binome
 from conversations.plan_review import review, review_action, review_add, review_end
 from conversations.plan_texts import (closed_plan_view, button, category_keyboard, detail, due_keyboard, edit, history_view, line,
                                       partner_term, plan_button, plan_view, title_question)
-from storage import meetings as meeting_rules
-from storage import plans as rules
+from storage import meetings as meeting_rules, plans as rules
 from storage.models import ActionStatus, AwaitedText, Binome, Participant, PlanAction, Programme, Role
 from storage.participants import active_binomes_of, ended_binome_of, member_binome
 from storage.programmes import add_months
@@ -395,6 +395,6 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("plan", show_plan),
+    CommandHandler(names("plan"), show_plan),
     CallbackQueryHandler(on_button, pattern=PATTERN),
 ]

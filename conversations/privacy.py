@@ -19,6 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies, sender
+from bot.commands import names
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.outcomes import outcome_name
@@ -208,5 +209,5 @@ def render_retention(tr: Translator, params: dict, recipient: Participant, sessi
         tr("Only anonymous figures will remain. The delay is the setting `retention_months`.")]))
 
 
-HANDLERS = [CommandHandler("mydata", my_data), CommandHandler("forget", forget),
+HANDLERS = [CommandHandler(names("mydata"), my_data), CommandHandler(names("forget"), forget),
             CallbackQueryHandler(on_button, pattern=PATTERN)]

@@ -80,7 +80,7 @@ def render_absence(tr: Translator, params: dict, recipient: Participant, session
     text = tr("📋 Binôme {label}: {name} ({role}) said they cannot come to the meeting {when}.") if params["notice"] \
         else tr("📋 Binôme {label}: {name} ({role}) did not come to the meeting {when}, without notice.")
     return sender.Rendered(text.format(label=binome.label, name=mentee.first_name, when=when(tr, meeting),
-                                       role=term(tr, programme, Role.MENTEE)))
+                                       role=term(tr, programme, Role.MENTEE, mentee.gender)))
 
 
 @sender.renderer("referent_alert")

@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
+from bot.commands import names
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.report_chart import chart_png
@@ -101,4 +102,4 @@ async def on_button(update: Update, context: BotContext) -> None:
                              caption=tr("The indicators, the follow-up table and the figures by month (XLSX)."))
 
 
-HANDLERS = [CommandHandler("report", ask_period), CallbackQueryHandler(on_button, pattern=PATTERN)]
+HANDLERS = [CommandHandler(names("report"), ask_period), CallbackQueryHandler(on_button, pattern=PATTERN)]

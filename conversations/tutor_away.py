@@ -177,7 +177,7 @@ def render_substitute_asked(tr: Translator, params: dict, recipient: Participant
 @sender.renderer("tutor_away")
 def render_tutor_away(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     away, _, programme, mentor, _, substitute = _facts(session, params)
-    values = dict(name=recipient.first_name, mentor=mentor.first_name, role=term(tr, programme, Role.MENTOR),
+    values = dict(name=recipient.first_name, mentor=mentor.first_name, role=term(tr, programme, Role.MENTOR, mentor.gender),
                   **_dates(tr, away))
     if substitute is not None:
         return sender.Rendered(tr(
@@ -195,7 +195,8 @@ def render_uncovered(tr: Translator, params: dict, recipient: Participant, sessi
     return sender.Rendered(tr(
         "⚠️ Binôme {label} has no substitute from {start} to {end}: {mentor} ({role}) is away. Name one with "
         "`binome binome substitute {label} --mentor-of PAIR`.").format(
-        label=binome.label, mentor=mentor.first_name, role=term(tr, programme, Role.MENTOR), **_dates(tr, away)))
+        label=binome.label, mentor=mentor.first_name, role=term(tr, programme, Role.MENTOR, mentor.gender),
+        **_dates(tr, away)))
 
 
 @sender.renderer("tutor_back")

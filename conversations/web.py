@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppI
 from telegram.ext import CommandHandler
 
 from bot import replies, sender
-from bot.commands import publish_menu_button, web_app_url
+from bot.commands import publish_menu_button, web_app_url, names
 from bot.context import BotContext
 from bot.i18n import Translator
 from storage.models import Participant, Role
@@ -61,4 +61,4 @@ async def send_link(update: Update, context: BotContext) -> None:
     await publish_menu_button(context.bot, participant, tr, web_url)
 
 
-HANDLERS = [CommandHandler("web", send_link)]
+HANDLERS = [CommandHandler(names("web"), send_link)]

@@ -20,6 +20,7 @@ class InviteLine:
     name: str  # made safe to paste into a spreadsheet (storage/spreadsheet.py)
     role: Role
     link: str
+    gender: str | None = None  # "f": the role is named in the feminine (bot.vocabulary)
 
 
 def invitation_lines(*, session: Session, programme: Programme, bot_username: str, now: datetime,
@@ -34,5 +35,5 @@ def invitation_lines(*, session: Session, programme: Programme, bot_username: st
     for participant in participants:
         token = issue_invitation(session=session, participant=participant, now=now, valid_days=valid_days)
         lines.append(InviteLine(safe_cell(participant.display_name), Role(participant.role),
-                                f"https://t.me/{bot_username}?start={token}"))
+                                f"https://t.me/{bot_username}?start={token}", participant.gender))
     return lines

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 
+import locales  # the catalogs' folder: a language is supported when it has one
 from storage.models import Programme
 from storage.signals import signal_options
 
@@ -175,6 +177,16 @@ def _outcomes(text: str) -> list[str]:
     return items
 
 
+def _languages(text: str) -> list[str]:
+    """"fr,nl,ar": the languages a programme's people are offered, each one with a catalog (docs/translations.md)."""
+    codes = [code.strip().lower() for code in text.split(",") if code.strip()]
+    folder = Path(locales.__file__).parent
+    if not codes or len(set(codes)) != len(codes) or any(
+            not code.isalpha() or not (folder / code / "LC_MESSAGES" / "binome.po").exists() for code in codes):
+        raise ValueError(text)
+    return codes
+
+
 def _categories(text: str) -> list[str]:
     keys = [key.strip() for key in text.split(",") if key.strip()]
     if not keys or any(key not in DEFAULT_CATEGORIES for key in keys):
@@ -224,6 +236,7 @@ SETTABLE = {
     "checkin_change_minutes": _int_in(0, 24 * 60),
     "action_categories": _categories,
     "outcomes": _outcomes,
+    "languages": _languages,  # the languages the picker offers; default: every language with a catalog
     "checkins_missed_in_row": _int_in(1, 20),
     "mentor_warning_after": _int_in(1, 20),
     "absences_in_row": _int_in(1, 20),

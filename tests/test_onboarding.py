@@ -63,9 +63,9 @@ async def test_mentee_is_onboarded_in_french(harness, session, clock):
         actions = [a.action for a in s.exec(select(AuditLog)).all()]
         assert "consent.given" in actions and "participant.language" in actions
     menu = harness.server.commands(scope={"type": "chat", "chat_id": amina.id})
-    assert [c["command"] for c in menu] == ["plan", "meeting", "progress", "absent", "away", "help", "language",
-                                             "stop", "start", "mydata", "forget"]
-    assert {c["command"]: c["description"] for c in menu}["help"] == "Ce que je peux faire pour vous"
+    assert [c["command"] for c in menu] == ["plan", "rencontre", "progres", "absent", "conges", "aide", "langue",
+                                             "stop", "start", "mesdonnees", "oubli"]  # her menu speaks French
+    assert {c["command"]: c["description"] for c in menu}["aide"] == "Ce que je peux faire pour vous"
 
 
 async def test_mentor_is_onboarded_in_english_from_telegram_language(harness, session, clock):
@@ -112,7 +112,7 @@ async def test_coordinator_is_onboarded_with_the_programme_figures(harness, sess
     assert "Vous coordonnez «MentorYou Bruxelles»" in intro.text
     assert "0 participants sur 2 ont rejoint" in intro.text
     menu = harness.server.commands(scope={"type": "chat", "chat_id": user.id})
-    assert [c["command"] for c in menu][:3] == ["alerts", "binomes", "binome"]
+    assert [c["command"] for c in menu][:3] == ["alertes", "binomes", "binome"]
 
     await user.send("/programme")
     status = await user.wait_for_message()
@@ -351,6 +351,8 @@ async def test_each_role_is_onboarded_in_each_language(harness, session, clock, 
 
 async def test_newcomers_see_a_menu_in_their_language(harness):
     assert [c["command"] for c in harness.server.commands(scope="all_private_chats", language_code="fr")] == \
+        ["start", "aide"]
+    assert [c["command"] for c in harness.server.commands(scope="all_private_chats", language_code="en")] == \
         ["start", "help"]
     assert harness.server.commands(scope="all_private_chats", language_code="en")[1]["description"] == \
         "What I can do for you"

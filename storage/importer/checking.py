@@ -22,7 +22,7 @@ from storage.importer.problems import ImportReport, Problem, rows_param
 from storage.importer.reading import Table
 from storage.importer.values import (
     AMBIGUOUS, EMAIL_RE, FIELD_MAX, IMPORT_KEY_MAX, LANGUAGE_MAX, PHONE_RE, SCIENTIFIC_RE, clean, key_part, make_import_key,
-    is_substitute, minor_of, parse_date, parse_gender, parse_language, parse_role, parse_timezone,
+    gender_of_role_word, is_substitute, minor_of, parse_date, parse_gender, parse_language, parse_role, parse_timezone,
 )
 from storage.models import Binome, Participant, Programme, Role
 from storage.spreadsheet import looks_like_formula
@@ -217,6 +217,8 @@ def _check_row(number: int, cells: list[str], header: list[str], columns: dict[s
             error(Problem.BAD_GENDER, value=value)
         else:
             optional["gender"] = gender
+    if "gender" not in optional and gender_of_role_word(role_value):
+        optional["gender"] = gender_of_role_word(role_value)
     minor, bad = minor_of(cell("minor"), cell("birth_year"), date.today().year)
     if bad is not None:
         error(Problem.BAD_MINOR, value=bad)

@@ -190,6 +190,19 @@ GENDER_NAMES = {
 _GENDER_LOOKUP = {alias: code for code, aliases in GENDER_NAMES.items() for alias in aliases}
 
 
+# A role written in the feminine tells the grammatical gender when there is no gender column: "mentorée",
+# "filleule", "coordinatrice" → "f" (the masculine words are also the generic ones, so they tell nothing).
+FEMININE_ROLE_WORDS = frozenset(fold(word) for word in (
+    "mentorée", "mentée", "tutorée", "filleule", "parrainée", "apprentie", "apprenante", "tutrice", "marraine",
+    "coordinatrice", "référente", "référente mentorat", "chargée de suivi", "référente école",
+    "référente partenaire", "enseignante", "professeure", "formatrice", "maîtresse de stage", "suppléante",
+    "tutrice suppléante"))
+
+
+def gender_of_role_word(value: str) -> str | None:
+    return "f" if fold(value) in FEMININE_ROLE_WORDS else None
+
+
 def parse_gender(value: str) -> str | None:
     """"F", "Femme", "garçon", "x" → "f", "f", "m", "x"; None for anything else."""
     return _GENDER_LOOKUP.get(" ".join(fold(value).replace("-", " ").split()))
