@@ -5,7 +5,7 @@ from sqlmodel import Session
 from telegram import User
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.i18n import Translator, pick_language, translator
+from bot.i18n import Translator, offered_languages, pick_language, translator
 from bot.services import Services
 from bot.settings import Settings
 from storage.models import Participant
@@ -46,7 +46,8 @@ def find_person(session: Session, settings: Settings, user: User | None) -> tupl
     if found is not None:
         participant, programme = found
         # No language chosen yet (imported without one, not onboarded): their phone's, if we speak it.
-        return participant, translator(pick_language(participant.language, user.language_code, programme.language),
+        return participant, translator(pick_language(participant.language, user.language_code, programme.language,
+                                                     among=offered_languages(programme)),
                                        participant.timezone or programme.timezone)
     language = user.language_code if user is not None else None
     return None, translator(pick_language(language, default=settings.default_language), settings.default_timezone)

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from bot.app import build_application, running, tick
 from bot.clock import ManualClock, SystemClock
-from bot.i18n import available_languages, load_all
+from bot.i18n import available_languages, language_name, load_all, translator
 from bot.services import Services
 from bot.settings import Settings
 from localapi import LocalBotApi
@@ -30,11 +30,11 @@ from storage.programmes import create_programme
 from storage.web_access import create_link
 
 DEMO_CSV = """binome;rôle;prénom;nom;langue;employeur
-;coordinateur;Claire;Martin;fr;
+;coordinatrice;Claire;Martin;fr;
 B01;mentor;Marc;Dubois;en;Banque du Midi
-B01;mentoré;Amina;Benali;fr;
+B01;mentorée;Amina;Benali;fr;
 B02;mentor;Sophie;Leroy;fr;Atelier Leroy
-B02;mentoré;Youssef;El Idrissi;fr;
+B02;mentoré;Youssef;El Idrissi;ar;
 """.encode("utf-8-sig")
 
 
@@ -148,6 +148,7 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
     amina = server.user(first_name="Amina", language_code="fr")
     marc = server.user(first_name="Marc", language_code="en")
     stranger = server.user(first_name="Inconnu", language_code="fr")
+    youssef = server.user(first_name="Youssef", language_code="ar")
 
     out.section("Claire, the coordinator, joins")
     await onboard("Claire Martin", claire, "J'accepte", "Français")
@@ -161,6 +162,9 @@ async def _script(server: LocalBotApi, application, links: dict[str, str], out: 
     await tick(application)
     await server.settle()
     out.show_new("Amina Benali", amina)
+
+    out.section("Youssef, the mentee of B02, joins: his phone is in Arabic, and so is everything he reads")
+    await onboard("Youssef El Idrissi", youssef, translator("ar")("✅ I agree"), language_name("ar"))
 
     out.section("Someone forwards Amina's link; a stranger writes")
     await act("Inconnu", stranger, "taps Amina's link", stranger.send(f"/start {token('Amina Benali')}"))

@@ -189,13 +189,16 @@ async def choose_language(update: Update, context: BotContext) -> None:
     """A language button: during onboarding it finishes it; later it just switches language."""
     query = update.callback_query
     code = context.match.group(1)
-    if context.participant is None or code not in available_languages():  # a forged or outdated button
+    with context.services.session() as session:
+        participant = session.get(Participant, context.participant.id) if context.participant else None
+        programme = session.get(Programme, participant.programme_id) if participant else None
+        refused = participant is None or code not in offered_languages(programme)  # a forged or outdated button
+    if refused:
         await query.answer(context._("This button is no longer valid."))
         await query.edit_message_reply_markup(None)
         return
     with context.services.session() as session:
-        participant = session.get(Participant, context.participant.id)
-        programme = session.get(Programme, participant.programme_id)
+        participant, programme = session.get(Participant, participant.id), session.get(Programme, programme.id)
         first_time = participant.onboarded_at is None
         set_language(session=session, participant=participant, language=code, now=context.services.now())
         tr = translator(code, participant.timezone or programme.timezone)
@@ -238,7 +241,7 @@ def _introduction(session, tr: Translator, participant: Participant, programme: 
         lines.append(tr("Your coordinator has not paired you yet: I will tell you as soon as it is done."))
     else:
         lines.append(tr("You are in a binôme with {name}, your {partner}.").format(
-            name=partner.first_name, partner=term(tr, programme, partner_role)))
+            name=partner.first_name, partner=term(tr, programme, partner_role, partner.gender)))
         if partner.telegram_user_id is None:
             lines.append(tr("{name} has not joined Binôme yet; I will tell you when they do.").format(
                 name=partner.first_name))

@@ -177,7 +177,9 @@ def detail(tr: Translator, session: Session, action: PlanAction, now: datetime) 
 
 def partner_term(tr: Translator, session: Session, binome: Binome, participant: Participant) -> str:
     programme = session.get(Programme, binome.programme_id)
-    return term(tr, programme, Role.MENTOR if participant.id == binome.mentee_id else Role.MENTEE)
+    partner = session.get(Participant, binome.mentor_id if participant.id == binome.mentee_id else binome.mentee_id)
+    return term(tr, programme, Role.MENTOR if participant.id == binome.mentee_id else Role.MENTEE,
+                partner.gender if partner is not None else None)
 
 
 def change_text(tr: Translator, change: PlanActionChange) -> str:

@@ -45,6 +45,7 @@ def services_of(request: web.Request) -> Services:
 def render(request: web.Request, template: str, tr: Translator, *, code: int = 200, **values) -> web.Response:
     values.setdefault("active", ACTIVE.get(template, ""))
     page = TEMPLATES.get_template(template).render(_=tr.gettext, ngettext=tr.ngettext, lang=tr.language,
+                                                   dir="rtl" if tr.right_to_left else "ltr",
                                                    **values)
     return web.Response(text=page, status=code, content_type="text/html", charset="utf-8")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.i18n import translator
 from storage.models import AuditLog, Participant
 
 DATA = Path(__file__).parent / "data"
@@ -202,6 +203,9 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
                  "Moins de 5 réponses pour l'instant", "🏁 Votre binôme avec Marc s'est terminé le",
                  "Binômes — commencés : 2, en cours à la fin : 1, clôturés : 1.", "chart (photo), report-"):
         assert seen in out
+    arabic = translator("ar")
+    assert arabic("Welcome, {first_name}!").format(first_name="Youssef") in out  # one more person, in Arabic
+    assert "Bienvenue, Claire. Vous coordonnez" in out and "Marc, votre mentor" in out
     assert "Traceback" not in err
 
 
