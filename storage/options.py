@@ -300,6 +300,7 @@ def effective_options(programme: Programme) -> dict[str, object]:
         "action_categories": ",".join(categories_for(programme)),
         "outcomes": ",".join(f"{code}:{kind}" for code, kind in outcomes_for(programme).items()),
     }
+    values["languages"] = ",".join((programme.options or {}).get("languages") or ()) or "-"  # "-": every catalog
     values["self_evaluation_every_weeks"] = self_evaluation_weeks(programme)
     values["guardian_before_start"] = "yes" if (programme.options or {}).get("guardian_before_start") else "no"
     values["requires_background_check"] = "yes" if (programme.options or {}).get("requires_background_check") \

@@ -122,15 +122,13 @@ def test_french_excel_file_with_bom_and_accents(session, programme):
     assert found["Hélène"].role == Role.MENTOR  # "Tutrice"
     assert found["Jérôme"].role == Role.MENTEE  # "Tutoré"
     assert found["Jérôme"].language == "en"  # "anglais"
-    assert found["Hélène"].language == "nl"  # "néerlandais": kept, with a warning
+    assert found["Hélène"].language == "nl"  # "néerlandais"
     assert found["Hélène"].employer == "Société Générale"
     assert found["Maëlle"].role == Role.COORDINATOR
     assert found["Maëlle"].import_key == "|coordinator|maelle|benoit"
     assert binomes(session)["B2"].started_on == date(2025, 10, 1)
     assert binomes(session)["B2"].planned_end_on == date(2026, 4, 1)
-    assert [p.code for p in report.warnings] == [Problem.LANGUAGE_WITHOUT_CATALOG]
-    assert "«nl»" in render_problem(report.warnings[0], EN)
-    assert "row 4" in render_problem(report.warnings[0], EN)
+    assert report.warnings == []  # Dutch has its catalog
 
 
 def test_cp1252_file_reads_like_the_utf8_one(session, programme):
@@ -404,14 +402,16 @@ def test_ambiguous_mentore_without_context_is_an_error(session, programme):
 def test_unknown_language_warning_and_language_names(session, programme):
     report = run(session, programme, "binome;role;prenom;nom;langue\n"
                                      "B1;mentor;A;A;Nederlands\nB1;mentee;B;B;ar\n"
-                                     "B2;mentor;C;C;English\nB2;mentee;D;D;FR-be\n")
+                                     "B2;mentor;C;C;Deutsch\nB2;mentee;D;D;pt-BR\n"
+                                     "B3;mentor;E;E;Türkçe\nB3;mentee;F;F;українська\n"
+                                     "B4;mentor;G;G;espagnol\nB4;mentee;H;H;FR-be\n")
     assert report.ok, render_report(report, EN)
     found = people(session)
-    assert [found[n].language for n in "ABCD"] == ["nl", "ar", "en", "fr"]
+    assert [found[n].language for n in "ABCDEFGH"] == ["nl", "ar", "de", "pt", "tr", "uk", "es", "fr"]
     rendered = sorted(render_problem(p, EN) for p in report.warnings)
-    assert len(rendered) == 2
-    assert "«ar» yet (row 3)" in rendered[0] and "«fr»" in rendered[0]
-    assert "«nl» yet (row 2)" in rendered[1]
+    assert len(rendered) == 2  # every language we speak is accepted; German and Portuguese are kept, with a warning
+    assert "«de» yet (row 4)" in rendered[0] and "«fr»" in rendered[0]
+    assert "«pt» yet (row 5)" in rendered[1]
 
 
 def test_unreadable_language_is_an_error(session, programme):

@@ -60,7 +60,7 @@ async def test_a_coordinator_sets_up_a_programme_without_code(harness, session, 
     lines = [line.split("\t") for line in out.strip().splitlines()]
     assert len(lines) == 5
     assert all(link.startswith("https://t.me/binome_test_bot?start=") for _, _, link in lines)
-    assert lines[0][1] == "coordinateur"  # coordinators are invited the same way, listed first
+    assert lines[0][1] == "coordinatrice"  # coordinators are invited the same way, listed first; her row's word
     tokens = [link.rsplit("=", 1)[1] for _, _, link in lines]
     assert len(set(tokens)) == 5 and all(len(token) >= 32 for token in tokens)
 

@@ -99,7 +99,7 @@ async def test_report_in_french(harness, session):
     assert ask.text == "📊 Le rapport du programme : quelle période ?"
     await tap(claire, ask, "Année scolaire (sept.–août)")
     await harness.server.settle()
-    assert ask.text.startswith("📊 «MentorYou Bruxelles» · Du 1 septembre 2026 au 7 septembre 2026")
+    assert ask.text.startswith("📊 «MentorYou Bruxelles» · Du 1er septembre 2026 au 7 septembre 2026")
     assert "Rencontres — tenues : 0, manquées : 0 ; présence -, absentéisme -." in ask.text
     document = next(m for m in claire.messages if m.kind == "document")
     assert openpyxl.load_workbook(io.BytesIO(document.document["data"])).sheetnames == [

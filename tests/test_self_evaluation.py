@@ -96,7 +96,7 @@ async def test_in_french_two_rounds_side_by_side_with_the_change_and_counts_for_
     assert tomorrow.text == ("Merci ! Marc donne maintenant son avis ; ensuite, /progress montre les deux côte à "
                              "côte.")
     await harness.tick()
-    assert _question(marc).text.startswith("📝 Votre avis sur la progression de Amina, autoévaluation n° 1 (0 sur 6)")
+    assert _question(marc).text.startswith("📝 Votre avis sur la progression d'Amina, autoévaluation n° 1 (0 sur 6)")
     await _rate(marc, ["Avec de l'aide", "Avec de l'aide", "Avec de l'aide", "Avec de l'aide"])
     clock.advance(days=1)
     await harness.tick()

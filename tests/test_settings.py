@@ -20,7 +20,7 @@ def run_binome(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProc
 @pytest.mark.parametrize(("variable", "value", "expected"), [
     ("DATABASE_URL", "mysql://root@localhost/x", "DATABASE_URL: must start with sqlite:/// or postgresql://"),
     ("DEFAULT_TIMEZONE", "Europe/Atlantis", "DEFAULT_TIMEZONE: is not a known time zone"),
-    ("DEFAULT_LANGUAGE", "xx", "DEFAULT_LANGUAGE: must be one of fr, en"),
+    ("DEFAULT_LANGUAGE", "xx", "DEFAULT_LANGUAGE: must be one of fr, ar, en, es, nl, tr, uk"),
     ("LOG_LEVEL", "LOUD", "LOG_LEVEL: must be one of DEBUG"),
     ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN: must look like"),
     ("TELEGRAM_API_URL", "127.0.0.1:8081/bot", "TELEGRAM_API_URL: must start with http://"),

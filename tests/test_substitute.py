@@ -83,13 +83,13 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     await tap(marc, menu, "1 semaine")
     assert menu.text.splitlines() == [
         "🌴 C'est noté : vous n'êtes pas là du lun. 14 sept. au dim. 20 sept. (retour le lun. 21 sept.) ; pas de "
-        "point d'étape pendant ce temps.", "Sophie vous remplace auprès de Amina.", "/away permet de le changer."]
+        "point d'étape pendant ce temps.", "Sophie vous remplace auprès d'Amina.", "/away permet de le changer."]
     marc_seen = len(marc.messages)
     await harness.tick()
     assert _texts(sophie)[-2] == (
-        "Bonjour Sophie, Marc n'est pas là du lun. 14 sept. au dim. 20 sept. : vous assurez la suppléance auprès de "
+        "Bonjour Sophie, Marc n'est pas là du lun. 14 sept. au dim. 20 sept. : vous assurez la suppléance auprès d'"
         "Amina, son tutoré (binôme B01). Jusqu'au retour de Marc le lun. 21 sept., je vous transmets les demandes "
-        "de rencontre et les absences de Amina, et la question après chaque rencontre.")
+        "de rencontre et les absences d'Amina, et la question après chaque rencontre.")
     handed = sophie.messages[-1]  # Thursday's meeting, now hers, with its calendar file
     assert handed.document is not None and handed.document["file_name"] == "rencontre.ics"
     assert Calendar.from_ical(handed.document["data"]).walk("VEVENT")[0].decoded("DTSTART") == datetime(
@@ -144,14 +144,14 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     await marc.send("/away")
     shown = await marc.wait_for_message()
     assert shown.text.splitlines() == ["Vous n'êtes pas là du lun. 14 sept. au dim. 20 sept. (retour le lun. 21 sept.).",
-                                       "Sophie vous remplace auprès de Amina."]
+                                       "Sophie vous remplace auprès d'Amina."]
     await tap(marc, shown, "Je suis de retour")
     assert shown.text.startswith("Bon retour ! Votre tutoré et votre suppléant sont prévenus")
     answer = await marc.callback_answer(await marc.press_data(shown, "aw:0:back"))  # a doubled press
     assert answer["text"] == "Aucune absence en cours : rien n'a été modifié."
     await harness.tick()
     assert _texts(amina)[-1] == "Bonne nouvelle, Amina : votre tuteur Marc est de retour. /meeting arrive de nouveau à Marc."
-    assert _texts(sophie)[-1] == ("Bonjour Sophie, Marc est de retour : la suppléance auprès de Amina s'arrête. "
+    assert _texts(sophie)[-1] == ("Bonjour Sophie, Marc est de retour : la suppléance auprès d'Amina s'arrête. "
                                   "Merci !")
     with session() as s:
         away = s.exec(select(MentorAway)).one()
