@@ -229,7 +229,7 @@ async def coordinator_acts(claire, seen: int) -> int:
     """Claire takes in hand every card that asks for it ("I'm on it"), at the next tick after it came,
     and then an edited card (one card per binôme) once it asks again."""
     for message in claire.messages:
-        acks = [d for d in _data(message) if d.startswith("a:") and d.endswith(":ack")]
+        acks = [d for d in _data(message) if d.startswith("a:") and d.endswith((":ack", ":ackall"))]
         if acks:
             await _press(claire, message, acks[0])
     return len(claire.messages)

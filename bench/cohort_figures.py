@@ -6,8 +6,10 @@ on the local Bot API (cards edited in place).
   of the trouble to the first time the coordinator was told of an alert opened since then (its first
   card sent; an alert told by another message, such as the unreachable notice, counts from its opening);
 - false alerts: alerts opened on the healthy pairs, per binôme-month (a month of 30.44 days);
-- coordinator messages: the outbox rows sent to the coordinator, per week of the run (edits of a card
-  in place are counted apart: they make no new message);
+- coordinator messages: the new messages the coordinator got, per week of the run: the outbox rows sent to
+  them, but an edit of the card in place (storage.cards) counts only when it carried a notice (a short
+  message replying to the card) or went as a new message (the card could not be edited); silent edits are
+  counted apart;
 - the mentor first: for the drifting mentees (the ladder's case: check-ins missed in a row), whether
   the mentor's soft warning was sent before the coordinator was told.
 """
@@ -34,8 +36,13 @@ def figures(session: Session, cohort, *, start: datetime, end: datetime, coordin
     sent = session.exec(select(OutboundMessage).where(col(OutboundMessage.sent_at).is_not(None))
                         .order_by(OutboundMessage.sent_at)).all()
     told: dict[int, datetime] = {}  # alert id → first card sent to a coordinator
+    by_id = {m.id: m for m in sent}
     to_coordinator = [m for m in sent if m.participant_id in coordinators]
-    for message in to_coordinator:
+    silent = [m for m in to_coordinator if m.edits_id is not None and not (m.params or {}).get("notices")
+              and by_id.get(m.edits_id) is not None and by_id[m.edits_id].telegram_message_id == m.telegram_message_id]
+    quiet = {m.id for m in silent}
+    to_coordinator_all, to_coordinator = to_coordinator, [m for m in to_coordinator if m.id not in quiet]
+    for message in to_coordinator_all:
         alert_ids = (message.params or {}).get("alert_ids") or [(message.params or {}).get("alert_id")]
         for alert_id in alert_ids:
             if alert_id in alerts:
@@ -70,7 +77,11 @@ def figures(session: Session, cohort, *, start: datetime, end: datetime, coordin
     per_week = [0] * weeks
     for message in to_coordinator:
         per_week[min(weeks - 1, int((message.sent_at - start) / timedelta(weeks=1)))] += 1
-    which = [(m.params or {}).get("which") for m in to_coordinator if m.kind in ("alert", "binome_card")]
+    which = []  # why each new message about alerts came: a new card's reason, or each reason its notice tells
+    for m in to_coordinator:
+        if m.kind == "alert":
+            notices = (m.params or {}).get("notices")
+            which += [n[0] for n in notices] if notices else [(m.params or {}).get("which")]
     at_risk = [p for p in per_pair]
     finite = [d for d in delays if d != float("inf")]
     return {
@@ -88,9 +99,10 @@ def figures(session: Session, cohort, *, start: datetime, end: datetime, coordin
         "coordinator_per_week": round(len(to_coordinator) / weeks, 1),
         "coordinator_peak_week": max(per_week),
         "coordinator_by_kind": {k: sum(1 for m in to_coordinator if m.kind == k) for k in sorted({m.kind for m in to_coordinator})},
-        "cards_new": sum(1 for w in which if w in ("new", "unsnoozed")),
+        "cards_new": sum(1 for w in which if w == "new"),
         "cards_worse": sum(1 for w in which if w == "worse"),
-        "cards_reminders": sum(1 for w in which if w in ("renotify", "escalate")),
+        "cards_reminders": sum(1 for w in which if w in ("renotify", "escalate", "unsnoozed")),
+        "silent_edits": len(silent),
         "cards_edited_in_place": sum(m.edited for m in coordinator_chat.messages),
         "mentor_first": sum(mentor_first),
         "mentor_first_of": len(mentor_first),
@@ -118,7 +130,8 @@ def table(r: dict) -> list[tuple[str, str, str]]:
          f"{', '.join(r['false_alert_signals']) or 'none'})", "≤ 0.05"),
         ("coordinator messages, coordinator acting on each alert",
          f"{_n(r['coordinator_per_week'])} a week (peak {r['coordinator_peak_week']}); {r['cards_worse']} \"worse\" "
-         f"against {r['cards_new']} new; {r['cards_reminders']} reminders; {r['cards_edited_in_place']} edits in place",
+         f"against {r['cards_new']} new; {r['cards_reminders']} reminders; {r.get('silent_edits', '-')} silent edits; "
+         f"{r['cards_edited_in_place']} edits in place in all",
          "≤ 6 a week, \"worse\" only when it changes what to do"),
         ("the mentor told before the coordinator (drifting mentees)",
          f"{r['mentor_first']} of {r['mentor_first_of']}", "the mentor first wherever the ladder says so"),

@@ -4,12 +4,11 @@ Telegram's limits, and record what happened (the rows and their rules are in `st
 The due rows go in rounds of about one second of Telegram's budget (ROUND), claimed for this worker
 (`outbox.claim_due`) in priority order, so an urgent row queued in the middle of a fan-out goes in the
 next round. A round is read, checked and rendered in one session, in a worker thread (the chat is not
-held up meanwhile); each result is recorded as soon as Telegram answers, with one UPDATE.
+held up meanwhile); each result is recorded as soon as Telegram answers, with one UPDATE. A row that
+edits an earlier one (`edits_id`) rewrites its message in place (bot/edits.py).
 
-bot/rate_limit.py keeps the overall rate, serves replies to people before these sends and honours 429
-`retry_after`; `ChatPacer` keeps one message a second per chat; several chats are served at once so
-the overall rate is filled.
-
+bot/rate_limit.py keeps the overall rate, serves replies to people first and honours 429 `retry_after`;
+`ChatPacer` keeps one message a second per chat; several chats are served at once to fill the rate.
 Delivery is at least once: a crash between Telegram's answer and our commit (a few milliseconds), or
 an answer that comes after the read time-out (bot/app.py, 30 s), sends that message again; see
 docs/ARCHITECTURE.md for the measured figures.
@@ -30,6 +29,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from bot import edits
 from bot.i18n import Translator, pick_language, translator
 from bot.replies import TELEGRAM_TEXT_LIMIT, split_text  # noqa: F401 (the one splitting, shared with replies)
 from bot.services import Services
@@ -55,6 +55,7 @@ class Rendered:
     reply_markup: InlineKeyboardMarkup | None = None
     parse_mode: str | None = None
     document: tuple[str, bytes] | None = None  # (file name, content), e.g. a calendar file: sent after the text
+    notice: str | None = None  # an edit's short message replying to what it edited (bot/edits.py)
 
 
 Renderer = Callable[[Translator, dict, Participant, Session], Rendered]
@@ -221,6 +222,7 @@ class _Prepared:
     text_sent: int | None = None  # its text went on an earlier attempt (Telegram's id): only its file is left
     priority: int = outbox.NORMAL  # its kind's: the rate limiter serves the best first
     forbidden: bool = False  # Telegram refused it with a 403
+    edit_target: int | None = None  # the Telegram id this row rewrites in place (bot/edits.py)
     now: datetime | None = None  # its round's time on the clock
 
     def options(self, paid_broadcast: bool) -> dict:
@@ -275,20 +277,16 @@ def _prepare(session: Session, message: OutboundMessage, participant: Participan
     if message.stale_after and now > message.stale_after:
         _close(message, now, "stale")  # e.g. due while the bot was down, no longer useful
         return None
-    if participant.telegram_chat_id is None or participant.status != ParticipantStatus.ACTIVE:
-        _close(message, now, f"recipient {participant.status}")
-        return None
     kind, render = outbox.KINDS.get(message.kind), RENDERERS.get(message.kind)
-    if kind is None or render is None:
-        _close(message, now, f"unknown kind {message.kind}")
+    refusal = (f"recipient {participant.status}" if participant.telegram_chat_id is None
+               or participant.status != ParticipantStatus.ACTIVE else f"unknown kind {message.kind}"
+               if kind is None or render is None else "binome closed" if ended and not kind.after_closure
+               else "no longer relevant" if kind.relevant is not None and not kind.relevant(session, message) else None)
+    if refusal is not None:
+        _close(message, now, refusal)
         return None
-    if ended and not kind.after_closure:
-        _close(message, now, "binome closed")
-        return None
-    if kind.relevant is not None and not kind.relevant(session, message):
-        _close(message, now, "no longer relevant")
-        return None
-    if message.telegram_message_id is None and _wait_for_morning(message, participant, programme, now):
+    ready, target = edits.target(session, message, now)  # an edit waits for the message it edits
+    if not ready or message.telegram_message_id is None and _wait_for_morning(message, participant, programme, now):
         return None
     tr = _translator(participant.language, programme.language, participant.timezone or programme.timezone)
     rendered = render(tr, message.params, participant, session)
@@ -296,7 +294,7 @@ def _prepare(session: Session, message: OutboundMessage, participant: Participan
         rows = [*(rendered.reply_markup.inline_keyboard if rendered.reply_markup else ()), *PAGE_ROW[0](tr, web_url)]
         rendered = dataclasses.replace(rendered, reply_markup=InlineKeyboardMarkup(rows))
     return _Prepared(message.id, participant.id, participant.telegram_chat_id, rendered, message.telegram_message_id,
-                     kind.priority)
+                     kind.priority, edit_target=target)
 
 
 def _wait_for_morning(message: OutboundMessage, participant: Participant, programme: Programme,
@@ -337,7 +335,7 @@ async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime
     options = prepared.options(services.settings.paid_broadcast) if isinstance(bot, ExtBot) else {}
     if text_id is None:
         try:
-            text_id = await _send_text(bot, prepared.chat_id, rendered, options)
+            text_id = await edits.send(bot, services.pacer, prepared, options, _send_text)  # an edit, or _send_text
         except TelegramError as exc:
             return _failed(services, prepared, now, exc)
         if rendered.document is None:

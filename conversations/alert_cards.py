@@ -186,24 +186,38 @@ def describe(tr: Translator, session: Session, alert: Alert, *, shared: bool = T
 
 
 
-def card(tr: Translator, session: Session, alert: Alert, which: str = "new", at: str | None = None) -> str:
+def heading(tr: Translator, session: Session, alert: Alert, which: str = "new", at: str | None = None) -> str | None:
+    """Why the card comes again, if it does: "again" (the person asked once more, `at`: when), a reminder
+    (or the snooze over), sent on to the backup, worse."""
+    if which == "again":
+        return tr("🔁 {name} asked again on {date}.").format(
+            name=_who(tr, session, session.get(Programme, alert.programme_id), alert.about_id)["name"],
+            date=tr.date(datetime.fromisoformat(at) if at else alert.opened_at, tr(DAY)))
+    if which in ("renotify", "unsnoozed"):
+        return tr("⏰ Reminder: nobody has taken this alert in hand yet.")
+    if which == "escalate":
+        return tr("↪️ Sent to you as the backup coordinator: nobody has taken this alert in hand.")
+    if which == "worse":
+        return tr("⬆️ This alert has got worse.")
+    return None
+
+
+def title(tr: Translator, session: Session, alert: Alert) -> str:
     binome = session.get(Binome, alert.binome_id)
     mentor, mentee = session.get(Participant, binome.mentor_id), session.get(Participant, binome.mentee_id)
-    lines = []
-    if which == "again":  # the person asked once more (`at`: when)
-        lines.append(tr("🔁 {name} asked again on {date}.").format(
-            name=_who(tr, session, session.get(Programme, alert.programme_id), alert.about_id)["name"],
-            date=tr.date(datetime.fromisoformat(at) if at else alert.opened_at, tr(DAY))))
-    elif which == "renotify":
-        lines.append(tr("⏰ Reminder: nobody has taken this alert in hand yet."))
-    elif which == "escalate":
-        lines.append(tr("↪️ Sent to you as the backup coordinator: nobody has taken this alert in hand."))
-    elif which == "worse":
-        lines.append(tr("⬆️ This alert has got worse."))
-    lines.append(tr("{severity} · {signal} · binôme {label} ({mentor} / {mentee})").format(
+    return tr("{severity} · {signal} · binôme {label} ({mentor} / {mentee})").format(
         severity=tr(SEVERITY.get(alert.severity, alert.severity)), signal=tr(SIGNAL_NAMES.get(alert.signal, alert.signal)),
-        label=binome.label, mentor=mentor.display_name, mentee=mentee.display_name))
-    lines.append(describe(tr, session, alert))
+        label=binome.label, mentor=mentor.display_name, mentee=mentee.display_name)
+
+
+def card(tr: Translator, session: Session, alert: Alert, which: str = "new", at: str | None = None) -> str:
+    head = heading(tr, session, alert, which, at)
+    return "\n".join(([head] if head else []) + [body(tr, session, alert)])
+
+
+def body(tr: Translator, session: Session, alert: Alert) -> str:
+    """The alert's title, its facts in words, when it was opened and what the coordinators did of it."""
+    lines = [title(tr, session, alert), describe(tr, session, alert)]
     lines.append(tr("Opened on {date}.").format(date=tr.date(alert.opened_at, tr(DAY))))
     if alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_by:
         lines.append(tr("🙋 Taken in hand by {name}.").format(
@@ -292,13 +306,6 @@ def substitute_lines(tr: Translator, session: Session, binome: Binome) -> list[s
 
 
 # ---------------------------------------------------------------- what the outbox sends
-
-@sender.renderer("alert")
-def render_alert(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
-    alert = session.get(Alert, params["alert_id"])
-    return sender.Rendered(card(tr, session, alert, params.get("which", "new"), params.get("at")),
-                           keyboard(tr, alert, session))
-
 
 @sender.renderer("checkin_missed_nudge")
 def render_nudge(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:

@@ -16,14 +16,15 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import buttons, closure, pauses, support
 from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, button, card, keyboard, summary
+from conversations.binome_alert_card import binome_card
 from conversations.binome_card import summary_keyboard
 from conversations.web import open_table_row, with_open_table
 from storage import alerts as rules
-from storage import ending
+from storage import cards, ending
 from storage.models import AlertStatus, Binome, Participant, Role
 
 PATTERN = buttons.pattern("a")
-VALUES = {"show": None, "open": None, "back": None, "res": None, "ack": None, "snz": None,  # verb: its value
+VALUES = {"show": None, "open": None, "back": None, "res": None, "ack": None, "ackall": None, "snz": None,  # verb: value
           "out": "[a-z_]+", "ext": "[123]"}
 LIST_LIMIT = 30
 
@@ -60,8 +61,9 @@ async def on_button(update: Update, context: BotContext) -> None:
                     raise rules.AlertRefused(rules.AlertRefusal.GONE)
                 reply, markup, edit = card(tr, session, alert) + "\n\n" + _("How was it resolved?"), \
                     _outcomes(tr, alert_id), True
-            elif verb == "ack":
-                alert = rules.acknowledge(session=session, alert_id=alert_id, coordinator=me, now=now)
+            elif verb in ("ack", "ackall"):  # ackall: every alert the binôme's card shows
+                act = rules.acknowledge if verb == "ack" else rules.acknowledge_binome
+                alert = act(session=session, alert_id=alert_id, coordinator=me, now=now)
                 reply, markup, edit = card(tr, session, alert), keyboard(tr, alert, session), True
             elif verb == "snz":
                 alert = rules.snooze(session=session, alert_id=alert_id, coordinator=me, now=now)
@@ -82,6 +84,8 @@ async def on_button(update: Update, context: BotContext) -> None:
                 reply, markup, edit = card(tr, session, alert), keyboard(tr, alert, session), True
             else:
                 raise rules.AlertRefused(rules.AlertRefusal.GONE)
+            if verb in ("back", "ack", "ackall", "snz", "ext", "out"):  # the binôme's card shows the binôme
+                reply, markup = _on_card(session, tr, query, alert, me, now, reply, markup, changed=verb != "back")
     except (rules.AlertRefused, ending.EndingRefused, ValueError):
         await query.answer(_("This button is no longer valid."))
         return
@@ -92,6 +96,17 @@ async def on_button(update: Update, context: BotContext) -> None:
         await replies.edit(query, reply, markup)
     else:
         await replies.reply(update.effective_message, reply, markup)
+
+
+def _on_card(session, tr: Translator, query, alert, me: Participant, now, reply: str, markup, *, changed: bool):
+    """Pressed on the coordinator's card of the binôme (storage.cards): it is written again with all the
+    binôme's alerts. The cards of the others (and this coordinator's, if pressed on another message) follow
+    silently at the next tick."""
+    card_id = cards.card_message_id(session=session, binome_id=alert.binome_id, coordinator_id=me.id)
+    on_card = query.message is not None and card_id is not None and query.message.message_id == card_id
+    if changed:
+        rules.refresh_cards(session=session, alert=alert, now=now, but=me.id if on_card else None)
+    return binome_card(tr, session, alert.binome_id, which="update", fallback=alert) if on_card else (reply, markup)
 
 
 async def list_alerts(update: Update, context: BotContext) -> None:

@@ -21,13 +21,15 @@ from bot.i18n import translator_for
 from bot.report_chart import chart_png
 from bot.report_files import to_xlsx
 from bot.report_texts import flat, label, period_line, sub_label, value
-from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES, card, keyboard
+from conversations.alert_cards import OUTCOME_NAMES, SEVERITY, SIGNAL_NAMES
+from conversations.binome_alert_card import binome_card
 from conversations.report import PERIODS, period_of
 from conversations.web import with_open_table
 from miniapp import auth
 from miniapp.texts import ALERT_STATUS
 from miniapp.views import COOKIE, APPLICATION, refusal, render, services_of, viewer
 from storage import alerts as rules
+from storage import cards
 from storage.checkins import local_day
 from storage.followup import all_rows
 from storage.indicators import compute, months
@@ -64,11 +66,11 @@ async def refresh_cards(request: web.Request, alert_id: int) -> int:
     edits = []
     with services.session() as session:
         alert = session.get(Alert, alert_id)
-        for coordinator, message_id, params in rules.cards_sent(session=session, alert_id=alert_id):
+        for coordinator, message_id, params in cards.cards_sent(session=session, alert=alert):
             tr = translator_for(coordinator, session.get(Programme, coordinator.programme_id))
-            text = card(tr, session, alert, params.get("which", "new"), params.get("at"))
+            text, markup = binome_card(tr, session, alert.binome_id, which="update", fallback=alert)
             edits.append((coordinator.telegram_chat_id, message_id, text,
-                          with_open_table(keyboard(tr, alert, session), tr, services.settings.web_url)))
+                          with_open_table(markup, tr, services.settings.web_url)))
     changed = 0
     for chat_id, message_id, text, markup in edits:
         try:

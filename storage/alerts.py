@@ -9,9 +9,10 @@ with the alerts already there:
 - a sign no longer found clears its open alert;
 - a snoozed alert is quiet until `snoozed_until` (its facts are kept up to date meanwhile); then it is
   open again and notified if the sign is still there.
-Every change is audited with ids and categories only. `notify` queues the alert card ("alert") for
-the programme's coordinators, outside their quiet hours; `asked_again` tells them, snoozed or taken in
-hand or not, that the person asked for help (or to stop) once more.
+Every change is audited with ids and categories only. `notify` tells the programme's coordinators on
+their card of the binôme (storage.cards: one message per binôme, edited in place), outside their quiet
+hours; `asked_again` tells them, snoozed or taken in hand or not, that the person asked for help (or to
+stop) once more.
 """
 from __future__ import annotations
 
@@ -20,16 +21,15 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from storage import outbox
+from storage import cards, outbox
 from storage.audit import record
-from storage.models import (Alert, AlertStatus, Binome, OutboundMessage, Participant, ParticipantStatus, Programme,
-                            Role)
+from storage.models import Alert, AlertStatus, Binome, OutboundMessage, Participant, Programme, Role
 from storage.options import meeting_options
 from storage.participants import timezone_of
 from storage.schedule import out_of_quiet_hours
 from storage.signals import SEVERITY_ORDER, Finding, SignalOptions, signal_options
 
-LIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.SNOOZED)
+LIVE = cards.LIVE
 SNOOZE = timedelta(days=7)
 OUTCOMES = ("contacted", "meeting_planned", "pair_paused", "pair_closed", "other")
 
@@ -72,7 +72,8 @@ def _latest(session: Session, binome_id: int, signal: str, about: int | None,
 
 def raise_finding(*, session: Session, binome: Binome, finding: Finding, now: datetime,
                   known: list[Alert] | None = None) -> tuple[Alert, str] | None:
-    """Apply one finding. Returns (alert, "new" or "worse") when coordinators must be told now.
+    """Apply one finding. Returns (alert, "new" or "worse") when coordinators must be told now, (alert,
+    "update") when their cards only follow (worse, no graver: a silent edit).
     `known`: the binôme's alerts, oldest first, when the caller read them already (a new one is added)."""
     alert = _latest(session, binome.id, finding.signal, finding.about, known)
     if alert is not None and alert.status in LIVE:
@@ -88,7 +89,7 @@ def raise_finding(*, session: Session, binome: Binome, finding: Finding, now: da
             # Worse but no graver: what to do is the same, so the card is not sent again (issue 18);
             # the coordinator's choice (taken in hand, snoozed) stands and the facts follow.
             _audit(session, alert, "alert.worse", now, quiet=True)
-            return None
+            return alert, cards.SILENT
         _reopen(alert, now)
         _audit(session, alert, "alert.worse", now)
         return alert, "worse"
@@ -115,7 +116,7 @@ def _reopen(alert: Alert, now: datetime) -> None:
 def sync(*, session: Session, binome: Binome, findings: list[Finding], now: datetime,
          known: list[Alert] | None = None) -> list[tuple[Alert, str]]:
     """Bring the binôme's alerts in line with what the rules find now; returns the alerts to notify
-    with why ("new", "worse", "unsnoozed"). `known`: the binôme's alerts (`alerts_of`), if read already."""
+    with why ("new", "worse", "unsnoozed", "update"). `known`: the binôme's alerts (`alerts_of`), if read already."""
     to_notify = []
     found = {(f.signal, f.about) for f in findings}
     for finding in findings:
@@ -190,6 +191,19 @@ def acknowledge(*, session: Session, alert_id: int, coordinator: Participant, no
     _audit(session, alert, "alert.acknowledged", now, actor=f"participant:{coordinator.id}",
            seconds_to_acknowledge=seconds)
     return alert
+
+
+def acknowledge_binome(*, session: Session, alert_id: int, coordinator: Participant, now: datetime) -> Alert:
+    """"I'm on it" on a card showing several alerts: every alert of the binôme told so far and not yet taken
+    in hand (open or snoozed) is taken in hand; returns the pressed one."""
+    pressed = coordinator_alert(session, alert_id, coordinator)
+    covered = [a for a in open_alerts(session=session, programme_id=pressed.programme_id, binome_id=pressed.binome_id)
+               if a.status in (AlertStatus.OPEN, AlertStatus.SNOOZED) and a.notified_at is not None]
+    if not covered:
+        raise AlertRefused(AlertRefusal.GONE)
+    for alert in covered:
+        acknowledge(session=session, alert_id=alert.id, coordinator=coordinator, now=now)
+    return pressed
 
 
 def resolve(*, session: Session, alert_id: int, coordinator: Participant, outcome: str, now: datetime) -> Alert:
@@ -274,15 +288,17 @@ def routing(*, session: Session, programme_id: int, options: SignalOptions) -> t
 
 # ---------------------------------------------------------------- telling the coordinators
 
-def _alert_open(session: Session, message: OutboundMessage) -> bool:
-    """A card goes while its alert is open; "asked again" goes while it is live (taken in hand or snoozed too)."""
-    alert = session.get(Alert, message.params["alert_id"])
-    if alert is None:
-        return False
-    return alert.status in LIVE if message.params.get("which") == "again" else alert.status == AlertStatus.OPEN
+def _card_relevant(session: Session, message: OutboundMessage) -> bool:
+    """A new card goes while one of its alerts is open ("asked again": live, taken in hand or snoozed too); an
+    edit always goes, since it shows the facts of now."""
+    if message.edits_id is not None:
+        return True
+    statuses = [a.status for a in (session.get(Alert, i) for i in cards.alert_ids(message)) if a is not None]
+    wanted = LIVE if message.params.get("which") == "again" else (AlertStatus.OPEN,)
+    return any(status in wanted for status in statuses)
 
 
-outbox.declare("alert", priority=outbox.URGENT, max_delay=timedelta(days=2), relevant=_alert_open, page=True)
+outbox.declare("alert", priority=outbox.URGENT, max_delay=timedelta(days=2), relevant=_card_relevant, page=True)
 
 
 def after_quiet_hours(*, session: Session, participant: Participant, now: datetime) -> datetime:
@@ -294,23 +310,21 @@ def after_quiet_hours(*, session: Session, participant: Participant, now: dateti
 
 def notify(*, session: Session, alert: Alert, now: datetime, which: str = "new",
            to: list[Participant] | None = None) -> int:
-    """Queue the alert card for the programme's coordinators (or `to`); returns how many of them can
-    receive it (on Telegram and not paused or unreachable)."""
+    """Tell the programme's coordinators (or `to`) on their card of the binôme (storage.cards: a new card, or
+    the card edited in place, with a notice when what to do changes; `which="update"`: a silent edit); returns
+    how many of them can receive it (on Telegram and not paused or unreachable)."""
     if to is None:
         options = signal_options(session.get(Programme, alert.programme_id))
         to, _ = routing(session=session, programme_id=alert.programme_id, options=options)
     for coordinator in to:
-        outbox.enqueue(session=session, participant_id=coordinator.id, kind="alert", now=now,
-                       key=f"alert:{alert.id}:{now:%Y%m%dT%H%M%S}:{which}:{coordinator.id}",
-                       due_at=after_quiet_hours(session=session, participant=coordinator, now=now),
-                       params={"alert_id": alert.id, "which": which, "at": now.isoformat()})
+        due_at = now if which == cards.SILENT else after_quiet_hours(session=session, participant=coordinator, now=now)
+        cards.tell(session=session, alert=alert, coordinator_id=coordinator.id, which=which, now=now, due_at=due_at)
     if which in ("new", "worse", "unsnoozed"):
         mark_notified(session=session, alert=alert, now=now)
     return sum(1 for coordinator in to if can_receive(coordinator))
 
 
-def can_receive(participant: Participant) -> bool:
-    return participant.telegram_chat_id is not None and participant.status == ParticipantStatus.ACTIVE
+can_receive = cards.can_receive
 
 
 def asked_again(*, session: Session, alert: Alert, finding: Finding, now: datetime) -> int:
@@ -329,23 +343,13 @@ def live_alert(*, session: Session, binome_id: int, signal: str, about: int | No
 
 
 def coordinators_told(*, session: Session, alert: Alert) -> bool:
-    """A card of this alert reached a coordinator, or is queued for one who can receive it."""
-    cards = session.exec(select(OutboundMessage, Participant)
-                         .join(Participant, Participant.id == OutboundMessage.participant_id)
-                         .where(col(OutboundMessage.idempotency_key).startswith(f"alert:{alert.id}:", autoescape=True),
-                                col(OutboundMessage.dropped_at).is_(None))).all()
-    return any(card.sent_at is not None or can_receive(person) for card, person in cards)
+    """A card showing this alert reached a coordinator, or is queued for one who can receive it."""
+    return cards.coordinators_told(session=session, alert=alert)
 
 
-def cards_sent(*, session: Session, alert_id: int) -> list[tuple[Participant, int, dict]]:
-    """The alert's cards already in coordinators' chats: (coordinator, Telegram message id, the row's params),
-    for updating them when the alert changes from the coordinator's page."""
-    found = session.exec(select(OutboundMessage).where(OutboundMessage.kind == "alert",
-                                                       col(OutboundMessage.idempotency_key).startswith(f"alert:{alert_id}:"),
-                                                       col(OutboundMessage.telegram_message_id).is_not(None)))
-    out = []
-    for message in found:
-        participant = session.get(Participant, message.participant_id)
-        if participant is not None and participant.telegram_chat_id is not None:
-            out.append((participant, message.telegram_message_id, message.params or {}))
-    return out
+def refresh_cards(*, session: Session, alert: Alert, now: datetime, but: int | None = None) -> None:
+    """A coordinator acted on the alert: the cards that show it follow silently (but `but`'s, written again
+    by the press itself)."""
+    told = {m.participant_id for m in cards.rows(session, alert.binome_id)} - {but}
+    for coordinator_id in sorted(told):
+        cards.tell(session=session, alert=alert, coordinator_id=coordinator_id, which=cards.SILENT, now=now, due_at=now)

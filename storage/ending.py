@@ -21,7 +21,7 @@ from enum import StrEnum
 from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
-from storage import alerts, outbox, signals
+from storage import alerts, cards, outbox, signals
 from storage.audit import record
 from storage.checkins import local_day
 from storage.models import (Alert, AlertStatus, Binome, BinomeStatus, EndingAnswer, OutboundMessage, Participant,
@@ -261,9 +261,9 @@ def _tell_coordinators(session: Session, binome: Binome, row: EndingAnswer, what
     alert = closure_alert(session=session, binome=binome)
     if alert is None or alert.status == AlertStatus.SNOOZED:
         return
-    told = session.exec(select(OutboundMessage.participant_id).where(
-        col(OutboundMessage.idempotency_key).startswith(f"alert:{alert.id}:", autoescape=True),
-        col(OutboundMessage.sent_at).is_not(None)).distinct()).all()
+    told = {m.participant_id for m in cards.rows(session, binome.id) if m.sent_at is not None
+            and alert.id in cards.alert_ids(m)}
+    alerts.refresh_cards(session=session, alert=alert, now=now)  # the card shows the answers: a silent edit
     for coordinator_id in sorted(told):
         coordinator = session.get(Participant, coordinator_id)
         outbox.enqueue(session=session, participant_id=coordinator_id, kind="ending_answered", now=now,

@@ -223,6 +223,9 @@ class OutboundMessage(SQLModel, table=True):
     # A sender that took the row for sending, until when: another sender skips it meanwhile.
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = utc_column()
+    # An edit: this row rewrites the message of that earlier row (editMessageText) instead of sending a new
+    # one; sent, it holds the same Telegram id (or a new one if the edit failed and it went as a new message).
+    edits_id: int | None = Field(default=None, foreign_key="outbound_message.id")
 
 
 class AuditLog(SQLModel, table=True):

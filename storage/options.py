@@ -52,7 +52,7 @@ class CheckinOptions:
     at: time = time(18, 0)  # local time, in the participant's timezone
     every_weeks: int = 1
     reminder_hours: int = 24  # after sending (or the end of a snooze) without any answer
-    missed_hours: int = 24  # after the reminder without any answer
+    missed_hours: int = 24  # after the reminder without any answer (cohort: 12 + 12 gains a day at most, not kept)
     skip_meeting_days: int = 2  # a meeting starting within this many days of the due time: see near_meeting
     near_meeting: str = "light"  # "light": still sent, without the plan's questions (issue 18); "skip": not sent
     change_minutes: int = 60  # how long a finished check-in can still be changed

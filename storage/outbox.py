@@ -67,15 +67,17 @@ def enqueue(
     now: datetime,
     params: dict | None = None,
     stale_after: datetime | None = None,
+    edits_id: int | None = None,
 ) -> OutboundMessage | None:
-    """Queue a message once per key; returns None when that key is already queued."""
+    """Queue a message once per key; returns None when that key is already queued. `edits_id`: the row
+    whose message this one rewrites in place (editMessageText), a new message if that cannot be done."""
     if kind not in KINDS:
         raise KeyError(f"message kind {kind!r} is not declared")
     if session.exec(select(OutboundMessage.id).where(OutboundMessage.idempotency_key == key)).first():
         return None
     message = OutboundMessage(participant_id=participant_id, kind=kind, params=params or {}, idempotency_key=key,
                               due_at=due_at, stale_after=stale_after or due_at + KINDS[kind].max_delay,
-                              created_at=now, priority=KINDS[kind].priority)
+                              created_at=now, priority=KINDS[kind].priority, edits_id=edits_id)
     session.add(message)
     return message
 

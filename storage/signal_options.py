@@ -12,6 +12,7 @@ class SignalOptions:
     checkins_missed_in_row: int = 2
     mentor_warning_after: int = 1  # the mentee's misses in a row before the mentor's soft warning (cohort: 1)
     mentor_head_start_hours: int = 48  # the mentor's soft warning comes this long before the coordinator's alert
+    # (cohort: 0 changes nothing while mentor_warning_after is 1, the mentor then hears a week ahead anyway)
     absences_in_row: int = 1  # an unexcused absence is told (cohort: 2 made "stops coming" wait 2 meetings)
     absences_total: int = 3
     no_meeting_factor: float = 1.5

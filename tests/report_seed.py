@@ -198,7 +198,8 @@ def _plans_and_checkins(s, ids, other_binome: int, now) -> None:
 def _alerts(s, ids, programme_id: int, other_id: int, now) -> None:
     def alert(code, opened, status, severity="medium", acked=None, resolved=None, programme=programme_id):
         s.add(Alert(programme_id=programme, binome_id=ids[code], signal="no_meeting", severity=severity,
-                    status=status, opened_at=opened, acknowledged_at=acked, resolved_at=resolved, facts={}))
+                    status=status, opened_at=opened, acknowledged_at=acked, resolved_at=resolved,
+                    facts={"days": 30, "last_meeting": "2026-01-01", "expected_every_days": 15}))  # as the rule writes
     alert("B01", utc(2026, 2, 1, 10), AlertStatus.RESOLVED, acked=utc(2026, 2, 1, 12), resolved=utc(2026, 2, 2, 9))
     alert("B02", utc(2026, 3, 1, 8), AlertStatus.ACKNOWLEDGED, acked=utc(2026, 3, 2, 8))
     alert("B03", utc(2026, 4, 1, 8), AlertStatus.CLEARED)

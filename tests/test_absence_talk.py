@@ -51,7 +51,8 @@ async def _no_show(harness, marc, amina, *, day, send, accept, noshow, asked=Tru
 
 
 def _cards(user, name):
-    return [m.text for m in user.messages if m.text and name in m.text]
+    """The coordinator's cards that show this sign (not the notices replying to a card, issue 18)."""
+    return [m.text for m in user.messages if m.text and name in m.text and m.reply_to_message_id is None]
 
 
 async def test_in_french_the_tutor_is_asked_then_the_coordinator_warned_then_it_clears(harness, session, clock):

@@ -64,7 +64,7 @@ async def test_a_drifting_mentee_over_six_weeks_climbs_the_whole_ladder(harness,
     alert_at, alert = first("claire", "has missed 2 check-ins in a row")
     reminder_at, _ = first("claire", "⏰ Reminder: nobody has taken this alert in hand yet.")
     escalated_at, escalated = first("bob", "Sent to you as the backup coordinator")
-    worse_at, worse = first("claire", "has missed 4 check-ins in a row")
+    worse_at, worse = first("claire", "⬆️ This alert has got worse.")
     with session() as s:
         missed = s.exec(select(CheckIn).where(CheckIn.participant_id == ids["mentee"],
                                               CheckIn.status == CheckInStatus.MISSED).order_by(CheckIn.due_at)).all()
@@ -77,16 +77,25 @@ async def test_a_drifting_mentee_over_six_weeks_climbs_the_whole_ladder(harness,
     assert soft_at < alert_at and missed[1].missed_at <= alert_at <= missed[1].missed_at + timedelta(hours=18)
     assert reminder_at - alert_at >= timedelta(hours=48) and reminder_at - alert_at <= timedelta(hours=66)
     assert escalated_at - reminder_at >= timedelta(hours=48) and "has missed 2 check-ins in a row" in escalated
-    # 3 in a row is recorded quietly (still medium: nothing more to do); 4 is high, and that is worth a card.
+    # 3 in a row is recorded quietly (still medium: nothing more to do); 4 is high, and that is worth a notice
+    # that replies to the card, itself edited in place: one card for the binôme (issue 18).
     assert first("claire", "has missed 3 check-ins in a row") == (None, None)
-    assert worse.startswith("⬆️ This alert has got worse.\n🔴 High") and worse_at >= missed[3].missed_at
+    assert worse == "⬆️ This alert has got worse.\n🔴 High · Missed check-ins · binôme B01 (Marc Dubois / Amina Benali)"
+    assert worse_at >= missed[3].missed_at
+    the_card = next(m for m in users["claire"].messages if m.text.startswith("🔴 High · Missed check-ins"))
+    assert the_card.edited and "has missed 4 check-ins in a row" in "".join(the_card.history + [the_card.text])
+    assert [m for m in users["claire"].messages if m.reply_to_message_id == the_card.message_id]
     # Bob, the backup, hears only what was escalated to him; nobody hears the same thing twice in a row.
     assert all("backup coordinator" in text for _, key, text in events if key == "bob" and "Missed check-ins" in text)
     claire_checkin_alerts = [t for _, k, t in events if k == "claire" and "Missed check-ins" in t]
     assert len(claire_checkin_alerts) == len(set(claire_checkin_alerts))
     # Other signs of the same drift reached Claire too, each once: no first meeting, an empty plan.
-    assert len([t for _, k, t in events if k == "claire" and t.startswith("🟠 Medium · No first meeting")]) == 1
-    assert any("The action plan is still empty after" in t for _, k, t in events if k == "claire")
+    # Each is told once by a notice replying to the card, which shows them all.
+    assert len([t for _, k, t in events if k == "claire" and "🆕 A new sign on this binôme.\n🟠 Medium · No first "
+                                                                  "meeting" in t]) == 1
+    assert any(t.startswith("🆕 A new sign on this binôme.\n🟡 Low · Action plan stalled") for _, k, t in events
+               if k == "claire")
+    assert "The action plan is still empty after" in the_card.text and "No first meeting" in the_card.text
     with session() as s:
         actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.action.startswith("alert.")))]
         assert {"alert.opened", "alert.renotified", "alert.escalated", "alert.worse"} <= set(actions)
@@ -115,8 +124,18 @@ async def test_a_coordinator_acts_on_alerts_by_buttons_and_never_sees_what_was_n
     await harness.tick()
     # Monday 10:00 with the week's check-ins settled: the digest of 08:00 is caught up (issue 18) beside the cards.
     assert [m.text.splitlines()[0] for m in claire.messages if " · " not in m.text] == ["📊 Your Monday summary"]
-    cards = {m.text.split(" · ")[1]: m for m in claire.messages if " · " in m.text}
-    assert set(cards) == {"No first meeting", "Action blocked", "Mentor's concern"}
+    # One card for the binôme (issue 18), its three signs gravest first, each with a button to its own card.
+    [the_card] = [m for m in claire.messages if " · " in m.text]
+    assert [line.split(" · ")[1] for line in the_card.text.splitlines() if " · binôme B01 " in line] == [
+        "No first meeting", "Mentor's concern", "Action blocked"]
+    assert the_card.button_texts == ["🙋 I'm on it", "🟠 No first meeting", "🟠 Mentor's concern", "🟡 Action blocked",
+                                     "📋 Show the binôme"]
+    cards = {}
+    for name in ("Mentor's concern", "No first meeting", "Action blocked"):
+        claire.skip_to_end()
+        await tap(claire, the_card, name)
+        cards[name] = await claire.wait_for_message()
+        assert cards[name].text.startswith("🟠 Medium · " + name if name != "Action blocked" else "🟡 Low · " + name)
     assert cards["Action blocked"].text.splitlines()[1] == "1 action has been blocked since Aug 23 (category: cv)."
     concern = cards["Mentor's concern"].text
     assert "Marc Dubois (mentor) has a concern about the binôme" in concern
@@ -259,9 +278,11 @@ async def test_i_need_help_and_i_want_to_stop_from_help_alert_the_coordinator_at
     assert confirm.text.startswith("Done: your coordinator has been told")
     clock.advance(seconds=30)
     await harness.tick()
-    stop = await claire.wait_for_message()
-    assert stop.text.startswith("🔴 High · Wants to stop · binôme B01")
-    assert "Nothing has been closed." in stop.text
+    stop = await claire.wait_for_message()  # a new sign on the binôme: its card is edited, a notice replies to it
+    assert stop.text == "🆕 A new sign on this binôme.\n🔴 High · Wants to stop · binôme B01 (Marc Dubois / Amina Benali)"
+    assert stop.reply_to_message_id == alert.message_id and alert.edited
+    assert "Nothing has been closed." in alert.text and "asked for your help on Sep 7" in alert.text
+    assert alert.button_texts == ["🙋 I'm on it", "🔴 Asked for help", "🔴 Wants to stop", "📋 Show the binôme"]
     with session() as s:
         assert [r.kind for r in s.exec(select(SupportRequest).order_by(SupportRequest.id))] == ["help", "stop"]
         assert s.get(Binome, ids["binome"]).status == "active"
@@ -366,7 +387,8 @@ async def test_asking_for_help_again_reaches_the_coordinator_while_open_and_afte
     again = await claire.wait_for_message()
     assert again.text.splitlines()[0] == "🔁 Amina Benali asked again on Sep 7."
     assert again.text.splitlines()[1].startswith("🔴 High · Asked for help · binôme B01")
-    assert again.button_texts == ["🙋 I'm on it", "✅ Resolved", "💤 Snooze a week", "📋 Show the binôme"]
+    assert again.button_texts == [] and again.reply_to_message_id == first.message_id  # a notice; the card stays one
+    assert first.button_texts == ["🙋 I'm on it", "✅ Resolved", "💤 Snooze a week", "📋 Show the binôme"]
 
     await tap(claire, first, "I'm on it")
     clock.advance(minutes=10)  # taken in hand: asking again still reaches Claire
@@ -375,7 +397,7 @@ async def test_asking_for_help_again_reaches_the_coordinator_while_open_and_afte
     await harness.tick()
     again = await claire.wait_for_message()
     assert again.text.startswith("🔁 Amina Benali asked again on Sep 7.")
-    assert again.text.endswith("🙋 Taken in hand by Claire.") and "🙋 I'm on it" not in again.button_texts
+    assert first.text.endswith("🙋 Taken in hand by Claire.") and "🙋 I'm on it" not in first.button_texts
 
     await tap(claire, first, "Resolved")
     await tap(claire, first, "Contacted")
@@ -414,7 +436,8 @@ async def test_a_snoozed_help_alert_still_hears_that_the_mentee_asked_again(harn
     amina.skip_to_end()
     await harness.tick()
     again = await claire.wait_for_message()
-    assert again.text.startswith("🔁 Amina Benali asked again on Sep 8.") and "💤 Snoozed until" in again.text
+    assert again.text.startswith("🔁 Amina Benali asked again on Sep 8.") and "💤 Snoozed until" in card.text
+    assert again.reply_to_message_id == card.message_id
     with session() as s:
         assert s.exec(select(Alert)).one().status == AlertStatus.SNOOZED  # Claire's choice stands
 

@@ -413,7 +413,11 @@ def check(world: World, label: str, step: Step, *, fault_fired: bool, errors: li
             assert recipient.role == Role.COORDINATOR and by_id[about].programme_id == recipient.programme_id, (
                 f"{label}: {message.kind} about {by_id[about].first_name} sent to {recipient.first_name}")
         binome_id = meeting_binome.get(message.params.get("meeting_id"), message.params.get("binome_id"))
-        if binome_id is not None:  # meetings, absences, nudges: only the two people of that binôme
+        if message.kind == "alert":  # the coordinator's card of a binôme (storage.cards): their programme only
+            binome = next(b for b in binomes if b.id == binome_id)
+            assert recipient.role == Role.COORDINATOR and recipient.programme_id == binome.programme_id, (
+                f"{label}: the card of binôme {binome.label} sent to {recipient.first_name}")
+        elif binome_id is not None:  # meetings, absences, nudges: only the two people of that binôme
             binome = next(b for b in binomes if b.id == binome_id)
             assert recipient.id in (binome.mentor_id, binome.mentee_id), (
                 f"{label}: {message.kind} about binôme {binome.label} sent to {recipient.first_name}")

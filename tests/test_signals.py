@@ -269,8 +269,10 @@ def test_same_signal_alerts_once_again_when_worse_and_clears_when_gone(session, 
         binome = s.get(Binome, binome_id)
         assert [why for _, why in alert_rules.sync(session=s, binome=binome, findings=[finding(2)], now=NOW)] == ["new"]
         assert alert_rules.sync(session=s, binome=binome, findings=[finding(2)], now=NOW + timedelta(hours=1)) == []
-        # A higher level at the same severity is recorded quietly (issue 18); graver, it is told again.
-        assert alert_rules.sync(session=s, binome=binome, findings=[finding(3)], now=NOW + timedelta(hours=2)) == []
+        # A higher level at the same severity is recorded quietly (issue 18): the cards only follow, by a silent
+        # edit ("update"); graver, it is told again.
+        assert [why for _, why in alert_rules.sync(session=s, binome=binome, findings=[finding(3)],
+                                                   now=NOW + timedelta(hours=2))] == ["update"]
         assert s.exec(select(Alert)).one().level == 3
         raised = alert_rules.sync(session=s, binome=binome, findings=[finding(4, "high")], now=NOW + timedelta(hours=2))
         assert [(a.level, why) for a, why in raised] == [(4, "worse")]
@@ -302,7 +304,8 @@ def test_resolved_stays_quiet_unless_worse_and_snoozed_is_quiet_until_its_end(se
         new_alert = raised[0][0]
         assert new_alert.id != alert.id and raised[0][1] == "new"
         alert_rules.snooze(session=s, alert_id=new_alert.id, coordinator=claire, now=NOW + timedelta(hours=3))
-        assert alert_rules.sync(session=s, binome=binome, findings=[finding(4)], now=NOW + timedelta(days=2)) == []
+        assert [why for _, why in alert_rules.sync(session=s, binome=binome, findings=[finding(4)],
+                                                   now=NOW + timedelta(days=2))] == ["update"]  # a silent edit
         assert new_alert.level == 4 and new_alert.status == AlertStatus.SNOOZED  # kept up to date, quietly
         back = alert_rules.sync(session=s, binome=binome, findings=[finding(4)], now=NOW + timedelta(days=7, hours=3))
         assert [(a.id, why, a.status) for a, why in back] == [(new_alert.id, "unsnoozed", AlertStatus.OPEN)]

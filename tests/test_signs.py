@@ -91,12 +91,14 @@ async def test_a_coordinator_who_does_not_act_gets_one_reminder_a_binome_not_one
                       due_at=clock.now() - timedelta(days=2), status=CheckInStatus.ANSWERED, concern=True,
                       answered_at=clock.now() - timedelta(days=2), created_at=clock.now()))
     await harness.tick()
-    assert sorted(t.split(" · ")[1] for t in texts(claire) if " · " in t) == ["Mentor's concern", "No first meeting"]
+    [card] = [m for m in claire.messages if " · " in m.text]  # one card for the binôme, both signs on it
+    assert "Mentor's concern" in card.text and "No first meeting" in card.text
     for _ in range(7):  # 49 hours, nobody presses anything
         clock.advance(hours=7)
         await harness.tick()
-    reminders = [t for t in texts(claire) if "Reminder" in t]
-    assert len(reminders) == 1 and "No first meeting" in reminders[0]  # both medium: the older one
+    reminders = [m for m in claire.messages if "Reminder" in m.text]
+    assert len(reminders) == 1 and "No first meeting" in reminders[0].text  # both medium: the older one
+    assert reminders[0].reply_to_message_id == card.message_id  # a notice replying to the card
     with session() as s:
         assert all(a.renotified_at is not None for a in s.exec(select(Alert)).all())  # both reminded, once
 

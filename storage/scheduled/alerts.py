@@ -4,8 +4,9 @@ and queue the Monday digest.
 Ladder (see docs/warning-signs.md): a missed check-in → a kind nudge to the person (first miss of a
 streak); the mentee's 2nd miss in a row → a soft warning to the mentor, who has a head start
 (`mentor_head_start_hours`) before the coordinator's alert on those misses; a threshold crossed → an
-alert to the programme's coordinators; unacknowledged 48 h → re-notified once (one reminder a binôme,
-its gravest alert's card); 48 h more → the backup coordinator.
+alert on the coordinators' card of the binôme (storage.cards); unacknowledged 48 h → re-notified once (one
+reminder a binôme covering every alert its card shows, so at most one a binôme each 48 h); 48 h more → the
+backup coordinator, the binôme's alerts together.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
 
 from storage import alerts as rules
-from storage import outbox, referents, signals
+from storage import cards, outbox, referents, signals
 from storage.binome_facts import week_facts
 from storage.models import (Alert, Binome, BinomeStatus, CheckIn, CheckInStatus, OutboundMessage, Participant,
                             Programme, Role)
@@ -86,7 +87,10 @@ def scan_slice(session: Session, ids: list[int], now: datetime, options_by_progr
         history = histories[binome.id]
         found = signals.findings_for(history, now, options)
         for alert, why in rules.sync(session=session, binome=binome, findings=found, now=now, known=known[binome.id]):
-            rules.notify(session=session, alert=alert, now=now, which="worse" if why == "worse" else "new", to=primary)
+            rules.notify(session=session, alert=alert, now=now, to=primary,
+                         which=why if why in ("worse", "unsnoozed", cards.SILENT) else "new")
+            if why == cards.SILENT:  # the card follows quietly; the referents hear of new levels only when graver
+                continue
             referents.tell(session=session, binome_id=binome.id, kind="referent_alert", now=now,
                            key=f"alert:{alert.id}:referent:{alert.level}", params={"alert_id": alert.id})
         moments = [m for m in (signals.next_change_at(history, now, options), rules.wakes_at(known[binome.id], now))
@@ -158,24 +162,32 @@ def _renotify(session: Session, now: datetime) -> None:
         return cache[alert.programme_id]
 
     shortest = timedelta(hours=1)
-    due = [a for a in rules.due_renotify(session=session, now=now, after=shortest)
-           if now - a.notified_at >= timedelta(hours=options_of(a).renotify_hours)]
+    waiting = rules.due_renotify(session=session, now=now, after=timedelta(0))
+    due = {a.binome_id for a in waiting if now - a.notified_at >= shortest  # (no programme read before the hour)
+           and now - a.notified_at >= timedelta(hours=options_of(a).renotify_hours)}
     by_binome: dict[int, list[Alert]] = {}
-    for alert in due:
-        by_binome.setdefault(alert.binome_id, []).append(alert)
-    for alerts in by_binome.values():  # one reminder a binôme: its gravest alert's card (issue 18)
+    for alert in waiting:  # one reminder a binôme a period (issue 18): it covers every alert its card shows,
+        if alert.binome_id in due:  # told since or not, so the next one comes renotify_hours later at the soonest
+            by_binome.setdefault(alert.binome_id, []).append(alert)
+    for alerts in by_binome.values():
         alerts.sort(key=lambda a: (signals.SEVERITY_ORDER[a.severity], a.opened_at, a.id))
         for alert in alerts:
             rules.mark_renotified(session=session, alert=alert, now=now)
         rules.notify(session=session, alert=alerts[0], now=now, which="renotify")
-    for alert in rules.due_escalation(session=session, now=now, after=shortest):
-        options = options_of(alert)
-        if now - alert.renotified_at < timedelta(hours=options.renotify_hours):
-            continue
-        _, backups = rules.routing(session=session, programme_id=alert.programme_id, options=options)
-        rules.mark_escalated(session=session, alert=alert, now=now, to=[b.id for b in backups])
+    reminded = rules.due_escalation(session=session, now=now, after=timedelta(0))
+    due = {a.binome_id for a in reminded
+           if now - a.renotified_at >= shortest and now - a.renotified_at >= timedelta(hours=options_of(a).renotify_hours)}
+    by_binome = {}
+    for alert in reminded:  # sent on to the backups together too: one card a binôme
+        if alert.binome_id in due:
+            by_binome.setdefault(alert.binome_id, []).append(alert)
+    for alerts in by_binome.values():
+        alerts.sort(key=lambda a: (signals.SEVERITY_ORDER[a.severity], a.opened_at, a.id))
+        _, backups = rules.routing(session=session, programme_id=alerts[0].programme_id, options=options_of(alerts[0]))
+        for alert in alerts:
+            rules.mark_escalated(session=session, alert=alert, now=now, to=[b.id for b in backups])
         if backups:
-            rules.notify(session=session, alert=alert, now=now, which="escalate", to=backups)
+            rules.notify(session=session, alert=alerts[0], now=now, which="escalate", to=backups)
 
 
 DIGEST_CATCH_UP = timedelta(hours=36)  # a digest missed at its hour (the bot was down) still goes this long after
