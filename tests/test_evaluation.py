@@ -186,7 +186,7 @@ async def test_in_french_nothing_to_add_a_shared_word_and_the_means_with_a_comma
     assert shown.text == ("Quelque chose à ajouter ? (facultatif)\n"
                           "Écrivez un mot ici, ou touchez « Rien à ajouter ».")
     await tap(amina, shown, "Rien à ajouter")
-    assert shown.text == ("Merci, Amina ! 🌟 Vos réponses aident le dispositif à faire mieux pour les prochains "
+    assert shown.text == ("Merci, Amina ! 🌟 Vos réponses aident le programme à faire mieux pour les prochains "
                           "binômes.")
     with session() as s:
         row = s.get(Evaluation, opened["mentee"])
@@ -210,7 +210,7 @@ async def test_in_french_nothing_to_add_a_shared_word_and_the_means_with_a_comma
                          "Binômes clôturés du 7 septembre 2025 au 7 septembre 2026"]
     assert lines[4] == "Moins de 5 réponses pour l'instant : rien n'est affiché, pour qu'elles restent anonymes."
     assert lines[6:] == ["Mentors (5 réponses)", "• Relation avec le mentoré : 4,4 / 5 (n = 5)",
-                         "• Progrès du mentoré : 4,2 / 5 (n = 5)", "• Soutien du dispositif : 4,0 / 5 (n = 5)",
+                         "• Progrès du mentoré : 4,2 / 5 (n = 5)", "• Soutien du programme : 4,0 / 5 (n = 5)",
                          "• Le referaient : 4,2 / 5 (n = 5)",
                          "Mots partagés avec le coordinateur (sans les noms) :",
                          "  “Un beau parcours, bravo à elle”"]

@@ -291,7 +291,7 @@ async def test_the_mentor_is_nudged_when_the_cadence_says_a_meeting_is_due(harne
     clock.advance(days=1)
     await harness.tick()
     nudge = await marc.wait_for_message()
-    assert nudge.text == ("Il est temps de planifier votre prochaine rencontre avec Amina : le dispositif en "
+    assert nudge.text == ("Il est temps de planifier votre prochaine rencontre avec Amina : le programme en "
                           "prévoit 2 par mois. Touchez /meeting pour choisir un jour.")
     await harness.tick()
     assert len(marc.messages) == 1  # once, not at every tick

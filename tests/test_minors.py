@@ -45,7 +45,7 @@ async def test_in_french_a_minor_waits_for_the_guardian_then_reads_a_consent_for
                          "lien marchera. À bientôt !")
     await harness.tick()
     assert claire.messages[-1].text.startswith("🔒 Léa Benali (tutoré, binôme B01, mineur·e) a voulu rejoindre le "
-                                               "dispositif, mais l'information de son représentant légal n'est pas "
+                                               "programme, mais l'information de son représentant légal n'est pas "
                                                "enregistrée")
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("DEFAULT_LANGUAGE", "fr")

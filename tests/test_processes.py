@@ -40,7 +40,7 @@ async def test_a_coordinator_sets_up_a_programme_without_code(harness, session, 
     code, out, err = await binome("program", "create", "MentorYou Bruxelles", "--timezone", "Europe/Brussels",
                                   env=env, cwd=tmp_path)
     assert code == 0, err
-    assert out.startswith("Dispositif «MentorYou Bruxelles» créé (Europe/Brussels, fr, 6 mois, 2 rencontres")
+    assert out.startswith("Programme «MentorYou Bruxelles» créé (Europe/Brussels, fr, 6 mois, 2 rencontres")
 
     code, out, err = await binome("import", str(DATA / "bad_rows.csv"), env=env, cwd=tmp_path)
     assert code == 1
