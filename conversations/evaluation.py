@@ -230,7 +230,8 @@ async def show_evaluations(update: Update, context: BotContext) -> None:
     """/evaluations (coordinators): the anonymous aggregates of their programme."""
     participant = context.participant
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(context._("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(context._("This command is for coordinators. To see your commands, "
+                                                            "send /help."))
         return
     with context.services.session() as session:
         programme = session.get(Programme, participant.programme_id)

@@ -127,12 +127,12 @@ async def test_a_positive_closure_from_binome_then_two_months_of_silence(harness
     amina.skip_to_end()
     await amina.send("/plan")
     plan = await amina.wait_for_message()
-    assert plan.text.startswith("🏁 Your binôme with Marc ended on Sep 7. Your action plan is kept as you left it:")
+    assert plan.text.startswith("🏁 Your binôme with Marc ended on Sep 7. Here is your action plan, as you left it:")
     assert "Call the job centre" in plan.text and plan.button_texts == []
     await amina.send("/meeting")
     assert (await amina.wait_for_message()).text == (
-        "Your binôme with Marc ended on Sep 7. Your action plan stays visible with /plan. If you would like to be "
-        "accompanied again, tell your coordinator.")
+        "Your binôme with Marc ended on Sep 7. You can still see your action plan with /plan. Would you like support "
+        "again? Tell your coordinator.")
 
 
 async def test_in_french_i_want_to_stop_leads_to_a_negative_closure(harness, session, clock):
@@ -144,7 +144,7 @@ async def test_in_french_i_want_to_stop_leads_to_a_negative_closure(harness, ses
     _life(session, ids, clock.now(), held=1, done=0)
     await amina.send("/help")
     await tap(amina, await amina.wait_for_message(), "Je veux arrêter")
-    await tap(amina, await amina.wait_for_message(), "✋ Oui, prévenir mon référent")
+    await tap(amina, await amina.wait_for_message(), "✋ Oui, prévenir mon coordinateur")
     clock.advance(seconds=30)
     claire.skip_to_end()
     await harness.tick()
@@ -265,7 +265,7 @@ async def test_forged_stale_and_foreign_closure_buttons_change_nothing(harness, 
     await zoe.send("/binome B01")
     assert (await zoe.wait_for_message()).text == "No binôme B01 in your programme. /binome lists them."
     await amina.send("/binome")
-    assert (await amina.wait_for_message()).text == "This command is for coordinators. /help shows yours."
+    assert (await amina.wait_for_message()).text == "This command is for coordinators. To see your commands, send /help."
     b = ids["binome"]
     shown = await _binome_summary(claire)
     for data in (f"bc:{b}:ok:job_permanent_today", f"bc:{b}:close", f"bc:{b}:guide", f"bs:{b}:show"):

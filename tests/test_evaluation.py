@@ -162,7 +162,7 @@ async def test_the_mentee_shares_a_word_the_mentor_keeps_his_and_the_coordinator
     assert "/evaluations – Evaluations after closure (anonymous)" in help_lines
     amina.skip_to_end()
     await amina.send("/evaluations")
-    assert (await amina.wait_for_message()).text == "This command is for coordinators. /help shows yours."
+    assert (await amina.wait_for_message()).text == "This command is for coordinators. To see your commands, send /help."
 
 
 # ---------------------------------------------------------------- in French
@@ -290,7 +290,7 @@ async def test_forged_stale_doubled_and_out_of_range_presses_and_text_instead_of
     await amina.send("/help")  # a command: the bot forgets it was waiting for a word…
     await amina.wait_for_message()
     await amina.send("\u200b\u2063")  # …invisible text is not a word
-    assert (await amina.wait_for_message()).text == "I could not read any text in your message: please type it again."
+    assert (await amina.wait_for_message()).text == "I cannot find any text in your message. Please type it again."
     await amina.send("x" * 4000)  # …but typed text at the word step still is the word, cut to a word's length
     share = await amina.wait_for_message()
     assert share.text == "Thank you. Shall I share your word with the coordinator?"
@@ -304,7 +304,7 @@ async def test_forged_stale_doubled_and_out_of_range_presses_and_text_instead_of
         "You have already answered this evaluation. Thank you!")
     amina.skip_to_end()
     await amina.send("Hello again")  # nothing under way any more: the usual polite answer
-    assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet")
+    assert (await amina.wait_for_message()).text.startswith("I cannot read typed messages yet")
     with session() as s:
         row = s.get(Evaluation, mine)
         assert (row.word, row.word_shared) == ("x" * 1000, False)

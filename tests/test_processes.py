@@ -190,10 +190,10 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
     assert "Pas de TELEGRAM_BOT_TOKEN : lancement de la démonstration" in out
     for seen in ("Bienvenue, Claire. Vous coordonnez", "Bienvenue, Amina !", "Welcome, Marc!",
                  "You are in a binôme with Amina, your mentee.", "Bonne nouvelle : Marc, votre mentor",
-                 "Ce lien a déjà été utilisé", "Pas encore rejoint",
+                 "Quelqu'un a déjà utilisé ce lien", "Pas encore rejoint",
                  "Marc propose une rencontre", "📅 Confirmé : rencontre avec Marc", "📅 Confirmed: meeting with Amina",
                  "⚠️ Amina, your mentee, cannot come to the meeting",
-                 "Ajoutée au plan d'actions", "👋 C'est l'heure du point d'étape, Amina",
+                 "Ajoutée au plan d'actions", "👋 Amina, c'est l'heure du point d'étape",
                  "👋 Check-in time: how is the binôme with Amina going?", "🎉 Amina has done 1 action of the plan",
                  "🔴 Élevée · Demande d'aide · binôme B01", "🙋 Prise en charge par Claire",
                  "Points d'étape — Amina : réponses 1 sur 1",

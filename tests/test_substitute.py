@@ -79,7 +79,7 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     assert menu.button_texts[1] == "1 semaine (retour le lun. 21 sept.)"
     await marc.send("la semaine prochaine")  # text where a button is expected: the usual polite answer
     polite = await marc.wait_for_message()
-    assert "texte libre" in polite.text
+    assert "messages écrits" in polite.text
     await tap(marc, menu, "1 semaine")
     assert menu.text.splitlines() == [
         "🌴 C'est noté : vous n'êtes pas là du lun. 14 sept. au dim. 20 sept. (retour le lun. 21 sept.) ; pas de "
