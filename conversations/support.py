@@ -39,7 +39,7 @@ async def on_support(update: Update, context: BotContext) -> None:
         return
     if verb == "keep":
         await query.answer()
-        await query.edit_message_text(_("Good, nothing changes. /help is there if you need anything."))
+        await query.edit_message_text(_("Good, nothing changes. If you need anything, send /help."))
         return
     kind = SupportKind.HELP if verb == "help" else SupportKind.STOP
     with context.services.session() as session:

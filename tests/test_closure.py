@@ -85,15 +85,13 @@ async def test_a_positive_closure_from_binome_then_two_months_of_silence(harness
     marc_start, amina_start = len(marc.messages), len(amina.messages)
     await harness.tick()
     assert [m.text for m in amina.messages[amina_start:]] == [
-        "Hello Amina, your binôme with Marc has come to an end.\n\n"
-        "Together you held 2 meetings. 1 action of your plan is done.\n\n"
-        "Congratulations on this step: Job (permanent contract)!\n\n"
-        "Thank you for your commitment, and all the best for what comes next. If one day you would like to be "
-        "accompanied again, tell your coordinator: the door stays open.\n\n"
-        "Your action plan stays visible with /plan. In a moment I will ask you a few short questions about the "
-        "mentoring."]
+        "Hello Amina, your binôme with Marc has ended.\n\nTogether, you had 2 meetings. 1 action of your plan is "
+        "done.\n\nCongratulations on this step: Job (permanent contract)!\n\nThank you for your commitment. Good "
+        "luck for what comes next! Would you like support again one day? Tell your coordinator: the door stays "
+        "open.\n\nYou can still see your action plan with /plan. In a moment, I will ask you a few short questions "
+        "about the mentoring."]
     goodbye = marc.messages[marc_start].text
-    assert goodbye.startswith("Hello Marc, your binôme with Amina has come to an end.")
+    assert goodbye.startswith("Hello Marc, your binôme with Amina has ended.")
     assert "Amina has reached a step: Job (permanent contract). Thank you for your part in it!" in goodbye
     with session() as s:
         binome = s.get(Binome, ids["binome"])
@@ -163,7 +161,7 @@ async def test_in_french_i_want_to_stop_leads_to_a_negative_closure(harness, ses
     amina_start = len(amina.messages)
     await harness.tick()
     goodbye = amina.messages[amina_start].text
-    assert goodbye.startswith("Bonjour Amina, votre binôme avec Marc est arrivé à son terme.")
+    assert goodbye.startswith("Bonjour Amina, votre binôme avec Marc est terminé.")
     assert "Félicitations" not in goodbye and "la porte reste ouverte" in goodbye
     with session() as s:
         binome = s.get(Binome, ids["binome"])

@@ -159,7 +159,7 @@ async def run_and_talk(server, env: dict[str, str], tmp_path: Path) -> None:
         user = server.user(first_name="Eve", language_code="en")
         await user.send("/help")
         reply = await user.wait_for_message(timeout=30)
-        assert "personal link your coordinator sent you" in reply.text
+        assert "open your personal link. Your coordinator sent it to you" in reply.text
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 30)
@@ -197,7 +197,7 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
                  "👋 Check-in time: how is the binôme with Amina going?", "🎉 Amina has done 1 action of the plan",
                  "🔴 Élevée · Demande d'aide · binôme B01", "🙋 Prise en charge par Claire",
                  "Points d'étape — Amina : réponses 1 sur 1",
-                 "🏁 Clôturé le", "Bonjour Amina, votre binôme avec Marc est arrivé à son terme.",
+                 "🏁 Clôturé le", "Bonjour Amina, votre binôme avec Marc est terminé.",
                  "Félicitations pour cette étape : Formation !", "Question 6 sur 6", "Merci, Amina ! 🌟",
                  "Moins de 5 réponses pour l'instant", "🏁 Votre binôme avec Marc s'est terminé le",
                  "Binômes — commencés : 2, en cours à la fin : 1, clôturés : 1.", "chart (photo), report-"):
