@@ -222,7 +222,7 @@ async def test_in_english_without_a_substitute_the_coordinator_is_told_the_binom
     await harness.tick()
     assert _texts(users["sophie"])[-1].startswith("Hello Sophie, Marc is away from Tue, Sep 8 to Mon, Sep 21: you "
                                                   "stand in for them with Amina, their tutee (binôme B01).")
-    assert "turn to Sophie" in _texts(amina)[-1]
+    assert "you can talk to Sophie" in _texts(amina)[-1]
     claire.skip_to_end()
     await claire.send("/binome B01")  # the coordinator's summary: who stands in, the dates, nothing else
     lines = (await claire.wait_for_message()).text.splitlines()
