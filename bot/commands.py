@@ -21,7 +21,7 @@ from storage.web_access import may_enter
 
 log = logging.getLogger(__name__)
 
-START = ("start", N_("Start, or resume after /stop"))
+START = ("start", N_("Start, or start again after /stop"))
 HELP = ("help", N_("What I can do for you"))
 LANGUAGE = ("language", N_("Change my language"))
 STOP = ("stop", N_("Pause my messages"))
@@ -37,8 +37,8 @@ BINOME = ("binome", N_("A binôme at a glance: pause, close"))
 BINOMES = ("binomes", N_("The follow-up table of all binômes"))
 REPORT = ("report", N_("The programme's indicators, chart and spreadsheet"))
 EVALUATIONS = ("evaluations", N_("Evaluations after closure (anonymous)"))
-MYDATA = ("mydata", N_("What you keep about me, and a copy"))
-FORGET = ("forget", N_("Withdraw my consent, erase my data"))
+MYDATA = ("mydata", N_("What you keep about me: see it, get a copy"))
+FORGET = ("forget", N_("Take back my agreement, delete my data"))
 WEB = ("web", N_("Open the follow-up table in a browser"))
 
 # A command's name in each language: the msgstr of these entries (context "command"); the English name where a

@@ -23,8 +23,8 @@ async def show_help(update: Update, context: BotContext) -> None:
     _ = context._
     participant = context.participant
     if participant is None or participant.onboarded_at is None:
-        lines = [_("I am Binôme, the assistant of mentoring programmes. To join, open the personal link "
-                   "your coordinator sent you.")]
+        lines = [_("I am Binôme, the assistant of mentoring programmes. To join, open your personal link. Your "
+                   "coordinator sent it to you.")]
         lines += menu_lines(context.tr, FOR_NEWCOMERS)
         await update.effective_message.reply_text("\n".join(lines))
         return
@@ -34,7 +34,8 @@ async def show_help(update: Update, context: BotContext) -> None:
         names = [c.first_name for c in coordinators_of(session=session, programme_id=participant.programme_id)
                  if c.id != participant.id]
     if names:
-        lines += ["", _("A question about the programme? Your coordinator: {names}.").format(names=", ".join(names))]
+        lines += ["", _("Do you have a question about the programme? Ask your coordinator: {names}.").format(
+            names=", ".join(names))]
     markup = None
     if participant.role in (Role.MENTOR, Role.MENTEE):  # "I need help" / "I want to stop" are the pair's
         markup = InlineKeyboardMarkup(support_buttons(context.tr))
@@ -60,10 +61,10 @@ async def stop(update: Update, context: BotContext) -> None:
     _ = context._
     if paused:
         await update.effective_message.reply_text(_(
-            "Done: I will not send you anything until you send /start. Your binôme and your coordinator "
-            "stay as they are."))
+            "Done. I will not send you any more messages. To get them again, send /start. Your binôme and your "
+            "coordinator do not change."))
     else:
-        await update.effective_message.reply_text(_("My messages are already paused. Send /start to resume."))
+        await update.effective_message.reply_text(_("My messages are already paused. To get them again, send /start."))
 
 
 async def show_programme(update: Update, context: BotContext) -> None:
@@ -71,7 +72,8 @@ async def show_programme(update: Update, context: BotContext) -> None:
     participant = context.participant
     _ = context._
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(_("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(_("This command is for coordinators. To see your commands, send "
+                                                    "/help."))
         return
     with context.services.session() as session:
         programme = session.get(Programme, participant.programme_id)

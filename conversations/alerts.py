@@ -115,7 +115,8 @@ async def list_alerts(update: Update, context: BotContext) -> None:
     _ = context._
     tr = context.tr
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(_("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(_("This command is for coordinators. To see your commands, send "
+                                                    "/help."))
         return
     now = context.services.now()
     with context.services.session() as session:

@@ -72,7 +72,7 @@ def typed(text: str | None) -> str:
 async def nothing_readable(update: Update, context: BotContext) -> None:
     """The answer to a text that is empty once its invisible characters are gone (nothing is stored)."""
     await update.effective_message.reply_text(context._(
-        "I could not read any text in your message: please type it again."))
+        "I cannot find any text in your message. Please type it again."))
 
 
 async def route(update: Update, context: BotContext) -> None:

@@ -31,7 +31,8 @@ async def show_binomes(update: Update, context: BotContext) -> None:
         await referents.show(update, context)  # the binômes they follow, facts only
         return
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(tr("This command is for coordinators. To see your commands, send "
+                                                     "/help."))
         return
     code = " ".join(context.args or []).strip()[:CODE_LIMIT]
     with context.services.session() as session:

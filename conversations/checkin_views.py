@@ -76,10 +76,10 @@ def view(tr: Translator, session: Session, checkin: CheckIn, now: datetime) -> t
     partner = partner_in(session=session, binome=binome, participant=participant) if binome else None
     partner_name = partner.first_name if partner else ""
     step, cid = checkin.step, checkin.id
-    late = [tr("(This is the check-in of {date}.)").format(date=tr.date(checkin.due_at, tr(SHORT_DATE)))] \
+    late = [tr("This check-in is from {date}.").format(date=tr.date(checkin.due_at, tr(SHORT_DATE)))] \
         if rules.newer_sent(session=session, checkin=checkin) else []
     if step == "mood":
-        text = "\n".join([tr("👋 Check-in time, {name}! How are things this week?").format(
+        text = "\n".join([tr("👋 {name}, it is time for your check-in! How are you this week?").format(
             name=participant.first_name)] + late)
         rows = [[button(MOOD_EMOJI[m], cid, "mood", m) for m in rules.MOODS],
                 [button(tr("⏰ Later"), cid, "later"), button(tr("🌴 I'm away…"), cid, "away")]]
@@ -96,7 +96,7 @@ def view(tr: Translator, session: Session, checkin: CheckIn, now: datetime) -> t
         action = session.get(PlanAction, int(step.split(":")[1]))
         ids = rules.action_ids(checkin)
         position = ids.index(action.id) + 1
-        text = tr("Action {n} of {total}: “{title}”, due {date}. How is it going?").format(
+        text = tr("Action {n} of {total}: “{title}”. It is planned for {date}. How is it going?").format(
             n=position, total=len(ids), title=action.title, date=tr.date(action.due_on, tr(SHORT_DATE)))
         rows = [[button(tr("✅ Done"), cid, "act", f"{action.id}_d"),
                  button(tr("▶️ In progress"), cid, "act", f"{action.id}_p"),
@@ -112,7 +112,7 @@ def view(tr: Translator, session: Session, checkin: CheckIn, now: datetime) -> t
                                                                                              "skip")]])
     if step == "share":
         mentor_word = term(tr, programme, Role.MENTOR)
-        text = tr("Share with my {mentor}? Nothing is shared unless you tick it.").format(mentor=mentor_word)
+        text = tr("Share with your {mentor}? Your {mentor} sees only what you tick.").format(mentor=mentor_word)
         tick = {True: "☑", False: "☐"}
         rows = [[button(tr("{box} My mood {emoji}").format(box=tick[checkin.share_with_mentor],
                                                            emoji=MOOD_EMOJI.get(checkin.mood, "")), cid, "sh", "mood")]]
@@ -156,7 +156,7 @@ def render_checkin(tr: Translator, params: dict, recipient: Participant, session
 def render_reminder(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     checkin = session.get(CheckIn, params["checkin_id"])
     text, markup = view(tr, session, checkin, checkin.sent_at)
-    return sender.Rendered(tr("⏰ A gentle reminder: a few taps are enough.") + "\n" + text, markup)
+    return sender.Rendered(tr("⏰ A small reminder: it takes only a few taps.") + "\n" + text, markup)
 
 
 @sender.renderer("checkin_shared")

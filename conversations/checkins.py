@@ -61,7 +61,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 def _refusal(context: BotContext, refused: rules.CheckinRefused) -> str:
     _ = context._
     if refused.refusal == rules.Refusal.CLOSED:
-        return _("This check-in is closed: it can no longer be changed.")
+        return _("This check-in is closed. You cannot change it now.")
     if refused.status == CheckInStatus.SKIPPED:
         return _("This check-in is no longer open.")
     if refused.refusal == rules.Refusal.GONE and refused.answered:
@@ -182,7 +182,7 @@ async def _later(update, context: BotContext, checkin_id: int, participant: Part
         rows.append([button(tr("This evening"), checkin_id, "snz", "eve")])
     rows += [[button(tr("Tomorrow morning"), checkin_id, "snz", "tom")], [button(tr("← Back"), checkin_id, "back")]]
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(tr("When shall I come back to you?"),
+    await update.callback_query.edit_message_text(tr("When can I write to you again?"),
                                                   reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -194,7 +194,7 @@ async def _snooze(update, context: BotContext, checkin_id: int, participant: Par
                                     quiet=checkin_options(programme).quiet_hours)
         rhythm.snooze(session=session, checkin_id=checkin_id, participant_id=participant.id, until=until, now=now)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(tr("⏰ All right, I will come back to you {when}.").format(
+    await update.callback_query.edit_message_text(tr("⏰ OK. I will write to you again {when}.").format(
         when=when(tr, until, now)))
 
 
@@ -205,7 +205,7 @@ async def _away_menu(update, context: BotContext, checkin_id: int, participant: 
     rows = away_rows(tr, checkin_id, tr.local(now).date()) + [[button(tr("← Back"), checkin_id, "back")]]
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        tr("Until when are you away? No check-in until then (meetings are not changed)."),
+        tr("Until when are you away? You get no check-in before that date. Your meetings do not change."),
         reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -224,7 +224,8 @@ async def _away(update, context: BotContext, checkin_id: int, participant: Parti
                                      starts_on=tr.local(now).date(), ends_on=until, now=now)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(tr(
-        "🌴 Noted: no check-in until {date}. Enjoy! /away changes it.").format(date=tr.date(until, tr(SHORT_DATE))))
+        "🌴 OK: no check-in until {date}. Have a good time! To change the date, send /away.").format(
+            date=tr.date(until, tr(SHORT_DATE))))
 
 
 async def _end_away(update, context: BotContext, checkin_id: int, participant: Participant, value) -> None:
@@ -234,7 +235,8 @@ async def _end_away(update, context: BotContext, checkin_id: int, participant: P
             substitutes.end_away(session=session, mentor=session.get(Participant, participant.id),
                                  now=context.services.now())
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(context._("Welcome back! Check-ins start again at the next one."))
+    await update.callback_query.edit_message_text(context._("Welcome back! Your check-ins start again with the next "
+                                                            "one."))
 
 
 async def _back(update, context: BotContext, checkin_id: int, participant: Participant, value) -> None:
@@ -270,11 +272,12 @@ async def away(update: Update, context: BotContext) -> None:
         pause = rules.current_away(session=session, participant=participant, programme=programme, now=now)
     rows = away_rows(tr, 0, tr.local(now).date())
     if pause is not None:
-        text = tr("You are away until {date}: no check-in until then. Change the date, or end the pause:").format(
+        text = tr("You are away until {date}. You get no check-in before that date. You can change the date or end the "
+                  "pause:").format(
             date=tr.date(pause.until, tr(SHORT_DATE)))
         rows.append([button(tr("I'm back: end the pause"), 0, "awend")])
     else:
-        text = tr("Until when are you away? No check-in until then (meetings are not changed).")
+        text = tr("Until when are you away? You get no check-in before that date. Your meetings do not change.")
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -296,8 +299,8 @@ async def progress(update: Update, context: BotContext) -> None:
         actions = plans.progress_list(session=session, binome_id=binome.id)
         mentee = session.get(Participant, binome.mentee_id)
         run = streak(session=session, participant_id=mentee.id)
-        lines = [tr("📋 The action plan:") if actions else tr("📋 The action plan is empty for now: /plan adds "
-                                                            "an action.")]
+        lines = [tr("📋 The action plan:") if actions else tr("📋 The action plan is empty for now. "
+                                                            "To add an action, send /plan.")]
         for action in actions[:PROGRESS_LIMIT]:
             due = f" ({tr.date(action.due_on, tr(SHORT_DATE))})" if action.due_on else ""
             lines.append(f"{STATUS_ICON[action.status]} {action.title}{due}")
@@ -343,7 +346,7 @@ async def typed_in_checkin(update: Update, context: BotContext) -> bool:
             return True
         await on_word(update, context, found[0], word)
         return True
-    await message.reply_text(context._("Please use the buttons of the check-in above. 🙂"))
+    await message.reply_text(context._("Please answer with the buttons of the check-in above. 🙂"))
     return True
 
 

@@ -230,14 +230,14 @@ def render_closed(tr: Translator, params: dict, recipient: Participant, session:
     partner = _partner(session, binome, recipient)
     held, done, kind = params["held"], params["done"], params["kind"]
     if partner.erased_at is not None:  # storage.privacy: they asked to be forgotten; their name is gone
-        lines = [tr("Hello {name}, your binôme has come to an end: your {role} has left the programme and asked for "
-                    "their data to be erased.").format(name=recipient.first_name, role=term(
+        lines = [tr("Hello {name}, your binôme has ended. Your {role} has left the programme and asked me to delete "
+                    "their data.").format(name=recipient.first_name, role=term(
                         tr, session.get(Programme, binome.programme_id), partner.role))]
         kind = "withdrawn"
     else:
-        lines = [tr("Hello {name}, your binôme with {partner} has come to an end.").format(
+        lines = [tr("Hello {name}, your binôme with {partner} has ended.").format(
             name=recipient.first_name, partner=partner.first_name)]
-    together = ([tr.ngettext("Together you held {n} meeting.", "Together you held {n} meetings.", held).format(n=held)]
+    together = ([tr.ngettext("Together, you had {n} meeting.", "Together, you had {n} meetings.", held).format(n=held)]
                 if held else []) + ([tr.ngettext("{n} action of your plan is done.", "{n} actions of your plan are "
                                                  "done.", done).format(n=done)] if done else [])
     if together:
@@ -248,12 +248,12 @@ def render_closed(tr: Translator, params: dict, recipient: Participant, session:
         lines.append(tr("{partner} has reached a step: {outcome}. Thank you for your part in it!").format(
             partner=partner.first_name, outcome=outcome_name(tr, params["outcome"])))
     if recipient.id == binome.mentee_id:
-        lines.append(tr("Thank you for your commitment, and all the best for what comes next. If one day you would like "
-                        "to be accompanied again, tell your coordinator: the door stays open."))
+        lines.append(tr("Thank you for your commitment. Good luck for what comes next! Would you like support again "
+                        "one day? Tell your coordinator: the door stays open."))
     else:
         lines.append(tr("Thank you for the time you gave. If you would like to mentor again, tell your coordinator."))
-    lines.append(tr("Your action plan stays visible with /plan. In a moment I will ask you a few short questions "
-                    "about the mentoring."))
+    lines.append(tr("You can still see your action plan with /plan. In a moment, I will ask you a few short "
+                    "questions about the mentoring."))
     return sender.Rendered("\n\n".join(lines))
 
 

@@ -24,11 +24,11 @@ from storage.models import Binome, EndingAnswer, Participant
 
 PATTERN = buttons.pattern("ee")
 VALUES = {"close": None, "extend": None, "noword": None, "share": "[01]"}
-CHOICE_LABELS = {"close": N_("✅ Ready to close"), "extend": N_("⏳ I would like to extend")}  # also "Your answer"
+CHOICE_LABELS = {"close": N_("✅ Ready to end"), "extend": N_("⏳ I would like more time")}  # also "Your answer"
 WORD = "ending_word"  # the awaited text's purpose: the optional word, ref = the answer's id
 REFUSALS = {
-    rules.EndingRefusal.NOT_ACTIVE: N_("This question is closed: your binôme is paused or has ended."),
-    rules.EndingRefusal.STALE: N_("This question was about an earlier end date: your binôme has been extended."),
+    rules.EndingRefusal.NOT_ACTIVE: N_("This question is closed. Your binôme is paused or has ended."),
+    rules.EndingRefusal.STALE: N_("This question was about an old end date. Your binôme now lasts longer."),
     rules.EndingRefusal.ALREADY: N_("Already answered, thank you."),
 }
 
@@ -44,7 +44,7 @@ def _choices(tr: Translator, answer_id: int) -> InlineKeyboardMarkup:
 def _question(tr: Translator, session: Session, row: EndingAnswer, recipient: Participant) -> str:
     binome = session.get(Binome, row.binome_id)
     partner = session.get(Participant, binome.mentee_id if recipient.id == binome.mentor_id else binome.mentor_id)
-    return tr("Hello {name}, your binôme with {partner} is planned to end on {date}. How do you feel about it?").format(
+    return tr("Hello {name}, your binôme with {partner} is planned to end on {date}. What do you think?").format(
         name=recipient.first_name, partner=partner.first_name, date=tr.date(row.planned_end_on))
 
 
@@ -55,7 +55,7 @@ def _answered(tr: Translator, session: Session, row: EndingAnswer, recipient: Pa
 
 def _word_step(tr: Translator, session: Session, row: EndingAnswer, recipient: Participant):
     text = _answered(tr, session, row, recipient) + "\n" + tr(
-        "Thank you. Do you want to add a word for your coordinator? (optional) Just type it here.")
+        "Thank you. Do you want to add a word for your coordinator? You do not have to. If you want, type it here.")
     return text, InlineKeyboardMarkup([[_button(tr("No, thanks"), row.id, "noword")]])
 
 
@@ -129,7 +129,7 @@ def render_extended(tr: Translator, params: dict, recipient: Participant, sessio
     binome = session.get(Binome, params["binome_id"])
     partner = session.get(Participant, binome.mentee_id if recipient.id == binome.mentor_id else binome.mentor_id)
     return sender.Rendered(tr("Hello {name}, good news: your binôme with {partner} goes on. It is now planned to end "
-                              "on {date}. /help is there if you need anything.").format(
+                              "on {date}. If you need anything, send /help.").format(
         name=recipient.first_name, partner=partner.first_name, date=tr.date(date.fromisoformat(params["until"]))))
 
 

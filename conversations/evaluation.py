@@ -51,10 +51,10 @@ QUESTION_TEXTS = {
 }
 REFUSALS = {
     rules.Refusal.DONE: N_("You have already answered this evaluation. Thank you!"),
-    rules.Refusal.EXPIRED: N_("This evaluation is closed. Thank you all the same!"),
+    rules.Refusal.EXPIRED: N_("This evaluation is closed. Thank you anyway!"),
     rules.Refusal.STALE: N_("Already answered, thank you."),
 }
-USE_THE_BUTTONS = N_("Please use the buttons of the evaluation above: one tap is enough. 🙂")
+USE_THE_BUTTONS = N_("Please answer with the buttons of the evaluation above. One tap is enough. 🙂")
 
 
 def _button(text: str, evaluation_id: int, verb: str, value: str | int | None = None) -> InlineKeyboardButton:
@@ -87,18 +87,18 @@ def view(tr: Translator, session: Session, evaluation: Evaluation,
                           question, tr("1 = not at all … 5 = very much")])
         return text, InlineKeyboardMarkup([[_button(str(score), eid, at, score) for score in rules.SCORES]])
     if at == "word":
-        return tr("Anything to add? (optional)") + "\n" + tr("Type a word here, or tap “Nothing to add”."), \
+        return tr("Anything to add? You do not have to.") + "\n" + tr("Type a word here, or tap “Nothing to add”."), \
             InlineKeyboardMarkup([[_button(tr("Nothing to add"), eid, "none")]])
     if at == "share":
-        return tr("Thank you. Shall I share your word with the coordinator?"), InlineKeyboardMarkup([
+        return tr("Thank you. Can I share your word with the coordinator?"), InlineKeyboardMarkup([
             [_button(tr("Yes, without my name"), eid, "share", 1)],
             [_button(tr("No, keep it private"), eid, "share", 0)]])
     if at == rules.EXPIRED:
-        return tr("This evaluation is closed. Thank you all the same!"), None
+        return tr("This evaluation is closed. Thank you anyway!"), None
     lines = [tr("Thank you, {name}! 🌟 Your answers help the programme to do better for the next binômes.").format(
         name=person.first_name)]
     if evaluation.word and evaluation.word_shared:
-        lines.append(tr("Your word will reach the coordinator, without your name."))
+        lines.append(tr("I will give your word to the coordinator, without your name."))
     elif evaluation.word:
         lines.append(tr("Your word stays private."))
     return "\n".join(lines), None
@@ -114,12 +114,14 @@ def _remaining(evaluation: Evaluation) -> int:
 def render_evaluation(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     evaluation = session.get(Evaluation, params["evaluation_id"])
     count = _remaining(evaluation)
-    intro = tr("Hello {name}! Your binôme with {partner} has come to its end. Thank you for all you put into it. 🙏"
+    intro = tr("Hello {name}! Your binôme with {partner} has ended. Thank you for everything you did. 🙏"
                ).format(name=recipient.first_name, partner=_partner_name(session, evaluation, recipient, tr))
-    ask = tr.ngettext("Would you tell us how it went? {count} short question, about a minute: one tap each.",
-                      "Would you tell us how it went? {count} short questions, about a minute: one tap each.",
+    ask = tr.ngettext("Can you tell us how it went? There is {count} short question. It takes about a minute: one tap "
+                      "for each answer.",
+                      "Can you tell us how it went? There are {count} short questions. It takes about a minute: one "
+                      "tap for each answer.",
                       count).format(count=count)
-    anonymous = tr("Your answers are anonymous: the coordinator only sees totals, never your name.")
+    anonymous = tr("Your answers are anonymous. The coordinator sees only totals, never your name.")
     text, markup = view(tr, session, evaluation, recipient)
     return sender.Rendered("\n\n".join([intro, f"{ask} {anonymous}", text]), markup)
 
@@ -128,7 +130,7 @@ def render_evaluation(tr: Translator, params: dict, recipient: Participant, sess
 def render_reminder(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     evaluation = session.get(Evaluation, params["evaluation_id"])
     closes = tr.date(evaluation.sent_at + rules.EXPIRE_AFTER)
-    head = tr("⏰ A gentle reminder, {name}: your evaluation of the binôme with {partner} is still open until "
+    head = tr("⏰ A small reminder, {name}: you can still answer the evaluation of your binôme with {partner} until "
               "{date}. It takes a minute.").format(name=recipient.first_name, date=closes,
                                                    partner=_partner_name(session, evaluation, recipient, tr))
     text, markup = view(tr, session, evaluation, recipient)
@@ -232,7 +234,8 @@ async def show_evaluations(update: Update, context: BotContext) -> None:
     """/evaluations (coordinators): the anonymous aggregates of their programme."""
     participant = context.participant
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(context._("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(context._("This command is for coordinators. To see your commands, "
+                                                            "send /help."))
         return
     with context.services.session() as session:
         programme = session.get(Programme, participant.programme_id)

@@ -16,8 +16,8 @@ from conversations.evaluation import typed_in_evaluation
 log = logging.getLogger(__name__)
 
 # What anyone not yet linked is told, whatever they send.
-JOIN_HINT = N_("Hello! I am Binôme, the assistant of mentoring programmes. To join, open the personal link your "
-               "coordinator sent you.")
+JOIN_HINT = N_("Hello! I am Binôme, the assistant of mentoring programmes. To join, open your personal link. Your "
+               "coordinator sent it to you.")
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -33,13 +33,14 @@ async def anything_else(update: Update, context: BotContext) -> None:
     if participant is None:
         text = _(JOIN_HINT)
     elif message.text and message.text.startswith("/"):
-        text = _("I do not know this command. /help lists what you can do.")
+        text = _("I do not know this command. To see what you can do, send /help.")
     elif await typed_in_checkin(update, context) or await typed_in_evaluation(update, context):
         return
     elif message.text:
-        text = _("I cannot read free text yet: please use the buttons and the commands. /help lists them.")
+        text = _("I cannot read typed messages yet. Please use the buttons and the commands. To see the commands, send "
+                 "/help.")
     else:
-        text = _("I can only read text and buttons. /help lists what you can do.")
+        text = _("I can only read text and buttons. To see what you can do, send /help.")
     await message.reply_text(text)
 
 
@@ -68,7 +69,7 @@ async def report_error(update: object, context: BotContext) -> None:
         # PTB gives the error handler a new context: find the person's language again.
         tr = _translator_of(update, context)
         await context.bot.send_message(update.effective_chat.id, tr(
-            "Sorry, something went wrong on my side. Please try again in a moment."))
+            "Sorry, I had a problem. Please try again in a moment."))
     except Exception as exc:  # noqa: BLE001 - the apology is best effort
         log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
 

@@ -90,7 +90,8 @@ def table(tr: Translator, session, coordinator: Participant, which: str, number:
 async def show_table(update: Update, context: BotContext) -> None:
     participant, tr = context.participant, context.tr
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(tr("This command is for coordinators. To see your commands, send "
+                                                     "/help."))
         return
     with context.services.session() as session:
         text, markup = table(tr, session, session.get(Participant, participant.id), "all", 0, context.services.now(),

@@ -42,7 +42,7 @@ async def load_person(update: Update, context: BotContext) -> None:
         # "/stop"): say so, and stop here, even if saying so fails.
         try:
             await update.edited_message.reply_text(context._(
-                "I do not take changes to a message already sent into account: send a new message instead."))
+                "I do not read changes to a message you already sent. Please send a new message."))
         except TelegramError as exc:
             log.warning("could not answer an edited message in update %s: %s", update.update_id,
                         type(exc).__name__)
@@ -64,8 +64,8 @@ async def _leave_group(update: Update, context: BotContext) -> None:
     chat_id = update.effective_chat.id
     try:
         await context.bot.send_message(chat_id, _(
-            "Hello! I only work in private chats, one to one, to protect what each person tells me. "
-            "Write to me directly with your personal link. I am leaving this group."))
+            "Hello! I only work in private chats, one to one. This protects what each person tells me. Write to me "
+            "directly with your personal link. I am leaving this group."))
         await context.bot.leave_chat(chat_id)
     except TelegramError as exc:
         log.info("could not leave a group chat: %s", type(exc).__name__)

@@ -30,8 +30,8 @@ async def plan(update: Update, context: BotContext) -> None:
     _ = context._
     participant = context.participant
     if participant is None or participant.onboarded_at is None or participant.role == Role.COORDINATOR:
-        await update.effective_message.reply_text(_("Meetings are planned by the mentor and the mentee of a "
-                                                    "binôme. /help shows what you can do."))
+        await update.effective_message.reply_text(_("The mentor and the mentee of a binôme plan the meetings. To see "
+                                                    "what you can do, send /help."))
         return
     with context.services.session() as session:
         binomes = active_binomes_of(session=session, participant=participant)
@@ -69,7 +69,7 @@ async def _plan_with(update: Update, context: BotContext, binome: Binome, *, edi
             await which_binome.show(update, context, text, InlineKeyboardMarkup(rows), edit=edit)
             return
         meeting = rules.start_draft(session=session, binome=binome, proposer=participant, now=now)
-    await which_binome.show(update, context, _("When shall we meet? Choose a day:"),
+    await which_binome.show(update, context, _("When do you want to meet? Choose a day:"),
                             days_keyboard(context.tr, meeting.id, now), edit=edit)
 
 
@@ -122,7 +122,7 @@ async def on_back(update, context: BotContext, meeting_id: int, participant: Par
     with context.services.session() as session:
         rules.own_draft(session, meeting_id, participant.id, context.services.now())
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(context._("When shall we meet? Choose a day:"),
+    await update.callback_query.edit_message_text(context._("When do you want to meet? Choose a day:"),
                                                   reply_markup=days_keyboard(context.tr, meeting_id, context.services.now()))
 
 
@@ -146,8 +146,9 @@ async def on_place(update, context: BotContext, meeting_id: int, participant: Pa
             meeting.awaiting_place_detail = True
             session.add(meeting)
     if place != PlaceKind.WORKPLACE:
-        question = (context._("Send me the video call link, or tap Skip to agree on it later.") if place == PlaceKind.VIDEO
-                    else context._("Send me the address, or tap Skip to agree on it later."))
+        question = (context._("Send me the link of the video call. Or tap Skip: you choose it together later.")
+                    if place == PlaceKind.VIDEO
+                    else context._("Send me the address. Or tap Skip: you choose it together later."))
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(question, reply_markup=InlineKeyboardMarkup(
             [[button(context._("Skip"), meeting_id, "skip")]]))
@@ -186,7 +187,7 @@ async def _show_summary(update, context: BotContext, meeting_id: int, participan
     with context.services.session() as session:
         meeting, pair = rules.own_draft(session, meeting_id, participant.id, context.services.now())
         partner = pair.other(participant.id)
-        text = context._("Meeting {when}, {place}. Shall I send it to {name}?").format(
+        text = context._("Meeting {when}, {place}. Can I send it to {name}?").format(
             when=when(context.tr, meeting), place=place_text(context.tr, session, meeting), name=partner.first_name)
         weeks = rules.rhythm_weeks(rules.pair_of(session=session, meeting=meeting).programme.meetings_per_month)
     keyboard = InlineKeyboardMarkup([
@@ -206,7 +207,7 @@ async def on_drop(update, context: BotContext, meeting_id: int, participant: Par
         meeting, _ = rules.own_draft(session, meeting_id, participant.id, context.services.now())
         meeting.status = MeetingStatus.CANCELLED
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(context._("Planning cancelled. /meeting to start again."))
+    await update.callback_query.edit_message_text(context._("Cancelled. To start again, send /meeting."))
 
 
 async def on_rhythm(update, context: BotContext, meeting_id: int, participant: Participant, value) -> None:

@@ -56,7 +56,7 @@ def place_text(tr: Translator, session: Session, meeting: Meeting) -> str:
         return tr("by video call ({link})").format(link=meeting.place_detail) if meeting.place_detail \
             else tr("by video call")
     return tr("at {place}").format(place=meeting.place_detail) if meeting.place_detail \
-        else tr("at a place to agree together")
+        else tr("at a place you choose together")
 
 
 
@@ -84,8 +84,8 @@ def render_proposed(tr: Translator, params: dict, recipient: Participant, sessio
     meeting = _meeting(session, params)
     pair = rules.pair_of(session=session, meeting=meeting)
     proposer = pair.other(recipient.id)
-    text = (tr("{name} proposes the closing interview {when}, {place}: a last meeting to look back together on "
-               "the mentoring.") if meeting.purpose == CLOSING else tr("{name} proposes a meeting {when}, {place}.")
+    text = (tr("{name} proposes the closing interview {when}, {place}. It is a last meeting. Together, you look back "
+               "on the mentoring.") if meeting.purpose == CLOSING else tr("{name} proposes a meeting {when}, {place}.")
             ).format(name=proposer.first_name, when=when(tr, meeting), place=place_text(tr, session, meeting))
     if meeting.series_id is not None:
         weeks = session.get(MeetingSeries, meeting.series_id).every_weeks
@@ -100,7 +100,7 @@ def render_proposed(tr: Translator, params: dict, recipient: Participant, sessio
 def render_declined(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     meeting = _meeting(session, params)
     other = session.get(Participant, params["by"])
-    return sender.Rendered(tr("{name} cannot make it {when} and is choosing another time. I will send you their "
+    return sender.Rendered(tr("{name} cannot come {when}. {name} is choosing another time. I will send you the new "
                               "proposal.").format(name=other.first_name, when=when(tr, meeting)))
 
 
@@ -154,9 +154,9 @@ def render_cancelled(tr: Translator, params: dict, recipient: Participant, sessi
     meeting = _meeting(session, params)
     by = session.get(Participant, params["by"])
     if params.get("moved"):
-        text = tr("🔁 {name} has to move the meeting {when} and will propose another time.")
+        text = tr("🔁 {name} has to move the meeting {when}. {name} will propose another time.")
     else:
-        text = tr("✖ {name} has cancelled the meeting {when}. /meeting plans another one.")
+        text = tr("✖ {name} has cancelled the meeting {when}. To plan another one, send /meeting.")
     text = text.format(name=by.first_name, when=when(tr, meeting))
     if meeting.confirmed_at is None:  # never in their calendar: no file to remove it
         return sender.Rendered(text)
@@ -185,9 +185,9 @@ def render_missed(tr: Translator, params: dict, recipient: Participant, session:
     meeting = _meeting(session, params)
     mentor = rules.pair_of(session=session, meeting=meeting).mentor
     return sender.Rendered(tr(
-        "We missed you at the meeting with {name} {when}. I hope everything is all right. Next time, tap /absent "
-        "as soon as you know you cannot come: {name} will be warned at once. /meeting plans the next "
-        "meeting.").format(name=mentor.first_name, when=when(tr, meeting)))
+        "We missed you at the meeting with {name} {when}. I hope you are well. Next time, tap /absent as soon as you "
+        "know you cannot come. Then I warn {name} at once. To plan the next meeting, send /meeting.").format(
+            name=mentor.first_name, when=when(tr, meeting)))
 
 
 @sender.renderer("cadence_nudge")
@@ -196,7 +196,7 @@ def render_nudge(tr: Translator, params: dict, recipient: Participant, session: 
     mentee = session.get(Participant, binome.mentee_id)
     programme = session.get(Programme, binome.programme_id)
     return sender.Rendered(tr(
-        "It is time to plan your next meeting with {name}: the programme plans {count} a month. Tap /meeting to "
+        "It is time to plan your next meeting with {name}. The programme plans {count} a month. Tap /meeting to "
         "choose a day.").format(name=mentee.first_name, count=programme.meetings_per_month))
 
 
@@ -205,7 +205,7 @@ def render_nudge(tr: Translator, params: dict, recipient: Participant, session: 
 @sender.renderer("rhythm_stopped")
 def render_rhythm_stopped(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     by = session.get(Participant, params["by"])
-    return sender.Rendered(tr("{name} has stopped your regular rhythm of meetings; the meetings already planned "
-                              "stay. /meeting plans the next ones.").format(name=by.first_name))
+    return sender.Rendered(tr("{name} has stopped your regular meetings. The meetings already planned stay. To plan "
+                              "the next ones, send /meeting.").format(name=by.first_name))
 
 

@@ -51,13 +51,13 @@ async def on_button(update: Update, context: BotContext) -> None:
 def _refusal(context: BotContext, refused: rules.MeetingRefused) -> str:
     _ = context._
     if refused.refusal == rules.Refusal.PAST:
-        return _("This time has already passed: choose another one.")
+        return _("This time is already past. Please choose another one.")
     if refused.refusal == rules.Refusal.NOT_YOURS:
         return _("This button is no longer valid.")
     if refused.status == MeetingStatus.CONFIRMED:
         return _("This meeting is already confirmed.")
     if refused.status in (MeetingStatus.CANCELLED, MeetingStatus.MENTEE_ABSENT, MeetingStatus.MENTOR_ABSENT):
-        return _("This meeting will not take place: nothing was changed.")
+        return _("This meeting will not take place. I changed nothing.")
     return _("This button is no longer valid.")
 
 
@@ -71,7 +71,7 @@ async def _stop_rhythm(update, context: BotContext, meeting_id: int, participant
         name = other.first_name
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context._(
-        "The rhythm is stopped: the meetings already planned stay. I am telling {name}.").format(name=name))
+        "The regular meetings are stopped. The meetings already planned stay. I am telling {name}.").format(name=name))
 
 
 # ---------------------------------------------------------------- the other side answers
@@ -93,7 +93,7 @@ async def _another(update, context: BotContext, meeting_id: int, participant: Pa
         queue_declined(session=session, meeting=old, recipient=pair.other(participant.id), by=participant, now=now)
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)
-    await context.bot.send_message(update.effective_chat.id, context._("Which day suits you better?"),
+    await context.bot.send_message(update.effective_chat.id, context._("Which day is better for you?"),
                                    reply_markup=days_keyboard(context.tr, draft.id, now))
 
 
@@ -104,7 +104,7 @@ async def _here(update, context: BotContext, meeting_id: int, participant: Parti
         meeting, _ = rules.member_meeting(session, meeting_id, participant.id)
         if meeting.status != MeetingStatus.CONFIRMED:
             raise rules.MeetingRefused(rules.Refusal.GONE, meeting)
-    await update.callback_query.answer(context._("Noted, see you there!"))
+    await update.callback_query.answer(context._("OK, see you there!"))
     await update.callback_query.edit_message_reply_markup(None)
 
 
@@ -114,7 +114,7 @@ async def _cant(update, context: BotContext, meeting_id: int, participant: Parti
         if meeting.status not in rules.OPEN:
             raise rules.MeetingRefused(rules.Refusal.GONE, meeting)
     await update.callback_query.answer()
-    await context.bot.send_message(update.effective_chat.id, context._("Sorry to hear it. What is the reason?"),
+    await context.bot.send_message(update.effective_chat.id, context._("I am sorry. What is the reason?"),
                                    reply_markup=_reasons(context.tr, meeting_id))
 
 
@@ -135,7 +135,7 @@ async def _reason(update, context: BotContext, meeting_id: int, participant: Par
         name = other.first_name
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        context._("Thank you for saying so. I am warning {name} now. Tap /meeting to plan another meeting.").format(
+        context._("Thank you for telling me. I am warning {name} now. Tap /meeting to plan another meeting.").format(
             name=name),
         reply_markup=InlineKeyboardMarkup([[button(context._("📅 Propose another time"), meeting_id, "new")]]))
 
@@ -160,7 +160,7 @@ async def cannot_come(update: Update, context: BotContext) -> None:
         meeting = rules.next_meeting(session=session, participant=participant, now=now,
                                      binome=binomes[0]) if binomes else None
         if meeting is None:
-            await update.effective_message.reply_text(_("You have no meeting planned. /meeting plans one."))
+            await update.effective_message.reply_text(_("You have no meeting planned. To plan one, send /meeting."))
             return
         text = _absent_question(context, session, meeting, participant, several=several)
     await update.effective_message.reply_text(text, reply_markup=_reasons(context.tr, meeting.id))
@@ -182,7 +182,8 @@ async def _absent_in(update: Update, context: BotContext, binome) -> None:
         meeting = rules.next_meeting(session=session, participant=context.participant, now=context.services.now(),
                                      binome=binome)
         if meeting is None:
-            await which_binome.show(update, context, context._("You have no meeting planned. /meeting plans one."),
+            await which_binome.show(update, context, context._("You have no meeting planned. To plan one, send "
+                                                               "/meeting."),
                                     None, edit=True)
             return
         text = _absent_question(context, session, meeting, context.participant, several=True)
@@ -196,7 +197,7 @@ async def _new(update, context: BotContext, meeting_id: int, participant: Partic
         draft = rules.start_draft(session=session, binome=pair.binome, proposer=participant, now=now)
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)  # the message itself (e.g. a warning) stays
-    await context.bot.send_message(update.effective_chat.id, context._("When shall we meet? Choose a day:"),
+    await context.bot.send_message(update.effective_chat.id, context._("When do you want to meet? Choose a day:"),
                                    reply_markup=days_keyboard(context.tr, draft.id, now))
 
 
@@ -215,10 +216,10 @@ async def _cancel(update, context: BotContext, meeting_id: int, participant: Par
     await update.callback_query.answer()
     if draft is None:
         await update.callback_query.edit_message_text(
-            context._("The meeting is cancelled; I am telling {name} now.").format(name=name))
+            context._("The meeting is cancelled. I am telling {name} now.").format(name=name))
     else:
         await update.callback_query.edit_message_text(
-            context._("I am telling {name} the meeting is moved. Which day suits you better?").format(name=name),
+            context._("I am telling {name} that the meeting is moved. Which day is better for you?").format(name=name),
             reply_markup=days_keyboard(context.tr, draft.id, now))
 
 
@@ -231,7 +232,8 @@ async def report_absence(update: Update, context: BotContext) -> None:
     participant = context.participant
     _ = context._
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(_("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(_("This command is for coordinators. To see your commands, send "
+                                                    "/help."))
         return
     now = context.services.now()
     with context.services.session() as session:

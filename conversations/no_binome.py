@@ -15,6 +15,6 @@ def not_in_binome(tr: Translator, session: Session, participant: Participant) ->
     if ended is None or ended.closed_on is None:
         return tr("You are not in a binôme yet.")
     partner = partner_in(session=session, binome=ended, participant=participant)
-    return tr("Your binôme with {name} ended on {date}. Your action plan stays visible with /plan. If you would like "
-              "to be accompanied again, tell your coordinator.").format(name=partner.first_name,
+    return tr("Your binôme with {name} ended on {date}. You can still see your action plan with /plan. Would you "
+              "like support again? Tell your coordinator.").format(name=partner.first_name,
                                                                          date=tr.date(ended.closed_on, tr(DAY)))

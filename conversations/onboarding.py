@@ -59,9 +59,9 @@ async def _start_with_token(update: Update, context: BotContext, token: str) -> 
                                                                 role=term(tr, programme, Role.MENTOR)))
     elif held:
         await update.effective_message.reply_text(tr(
-            "Hello {name}! Thank you for joining «{programme}». Before we start, your school lets your family "
-            "know about it. When that is done, your coordinator will tell you, and this same link will work. "
-            "See you soon!").format(name=participant.first_name, programme=programme.name))
+            "Hello {name}! Thank you for joining «{programme}». First, your school tells your family about it. Then "
+            "your coordinator will tell you. After that, this same link will work. See you soon!").format(
+                name=participant.first_name, programme=programme.name))
     elif result.outcome == Claim.WELCOME_BACK:
         await _start_without_token(update, context)
     elif result.outcome != Claim.OK:
@@ -76,14 +76,14 @@ async def _start_with_token(update: Update, context: BotContext, token: str) -> 
 
 def _refusal(tr: Translator, outcome: Claim) -> str:
     texts = {
-        Claim.UNKNOWN: tr("This link does not work. Check that you opened the whole link your coordinator "
-                          "sent you, or ask them for a new one."),
+        Claim.UNKNOWN: tr("This link does not work. Check that you opened the whole link from your coordinator. Or "
+                          "ask your coordinator for a new link."),
         Claim.EXPIRED: tr("This link has expired. Ask your coordinator for a new one."),
-        Claim.USED: tr("This link has already been used. If it was not you, please tell your coordinator."),
+        Claim.USED: tr("Someone has already used this link. If it was not you, please tell your coordinator."),
         Claim.IN_USE: tr("Someone else is already using this link. If it was not you, please tell your "
                          "coordinator."),
-        Claim.OTHER_PROFILE: tr("Your Telegram account is already linked to another profile in Binôme. "
-                                "Please ask your coordinator."),
+        Claim.OTHER_PROFILE: tr("Your Telegram account is already used by another profile in Binôme. Please ask your "
+                                "coordinator for help."),
     }
     return texts[outcome]
 
@@ -120,14 +120,13 @@ def _consent_text(tr: Translator, participant: Participant, programme: Programme
             partner=term(tr, programme, Role.MENTOR))
     else:
         kept = tr(
-            "Before we start, here is what I keep and who sees it:\n"
-            "• your first name, your role and your binôme, as your coordinator gave them;\n"
-            "• your Telegram account, so that I can write to you;\n"
-            "• your meetings, your action plan and your answers to my short questions.")
+            "Before we start, here is what I keep and who sees it:\n• your first name, your role and your binôme "
+            "(your coordinator gave them to me);\n• your Telegram account, so that I can write to you;\n• your "
+            "meetings, your action plan and your answers to my short questions.")
         other = Role.MENTEE if participant.role == Role.MENTOR else Role.MENTOR
-        who = tr("Your {partner} sees your meetings and your action plan. Your coordinator sees facts "
-                 "(dates, meetings held or missed, questions answered or not), not what you write, unless "
-                 "you choose to share it.").format(partner=term(tr, programme, other))
+        who = tr("Your {partner} sees your meetings and your action plan. Your coordinator sees only facts: dates, "
+                 "meetings held or missed, questions answered or not. Your coordinator does not see what you write, "
+                 "unless you choose to share it.").format(partner=term(tr, programme, other))
     control = tr("You can stop my messages at any time with /stop. Is that OK with you?") \
         if participant.minor and participant.role == Role.MENTEE else \
         tr("You can pause my messages at any time with /stop. Do you agree?")
@@ -163,8 +162,8 @@ async def answer_consent_button(update: Update, context: BotContext) -> None:
         await ask_language(update, context, participant, tr, preselect=user.language_code)
     else:
         await query.edit_message_text(tr(
-            "Understood: I have kept nothing about your Telegram account, only your answer for your "
-            "coordinator. If you change your mind, open your invitation link again."))
+            "OK. I keep nothing about your Telegram account. I keep only your answer, for your coordinator. If you "
+            "change your mind, open your invitation link again."))
 
 
 async def ask_language(update: Update, context: BotContext, participant: Participant, tr: Translator,
@@ -177,7 +176,7 @@ async def ask_language(update: Update, context: BotContext, participant: Partici
     labels = [("✓ " if code == chosen else "") + language_name(code) for code in ordered]
     buttons = [[InlineKeyboardButton(label, callback_data=f"lang:{code}") for label, code in row]
                for row in _rows(list(zip(labels, ordered)), 2)]
-    await context.bot.send_message(update.effective_chat.id, tr("In which language shall I write to you?"),
+    await context.bot.send_message(update.effective_chat.id, tr("In which language do you want my messages?"),
                                    reply_markup=InlineKeyboardMarkup(buttons))
 
 
@@ -213,7 +212,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
         await context.bot.send_message(update.effective_chat.id, introduction)
     else:
         await context.bot.send_message(update.effective_chat.id,
-                                       tr("Done: I will write to you in {language} from now on.").format(
+                                       tr("Done. From now on, I write to you in {language}.").format(
                                            language=language_name(code)))
 
 
@@ -238,23 +237,23 @@ def _introduction(session, tr: Translator, participant: Participant, programme: 
     partner_role = Role.MENTEE if participant.role == Role.MENTOR else Role.MENTOR
     lines = [tr("Welcome, {first_name}!").format(first_name=participant.first_name)]
     if partner is None:
-        lines.append(tr("Your coordinator has not paired you yet: I will tell you as soon as it is done."))
+        lines.append(tr("You are not in a binôme yet. I will tell you as soon as your coordinator puts you in one."))
     else:
         lines.append(tr("You are in a binôme with {name}, your {partner}.").format(
             name=partner.first_name, partner=term(tr, programme, partner_role, partner.gender)))
         if partner.telegram_user_id is None:
-            lines.append(tr("{name} has not joined Binôme yet; I will tell you when they do.").format(
+            lines.append(tr("{name} has not joined Binôme yet. I will tell you when {name} joins.").format(
                 name=partner.first_name))
     if participant.role == Role.MENTEE:
-        lines.append(tr("Between your meetings, I will remind you of them, ask you short questions you "
-                        "answer with buttons, and keep your action plan at hand. If you cannot come to a "
-                        "meeting, tell me: I will warn your {partner} straight away.").format(
+        lines.append(tr("Between your meetings, I remind you of them. I ask you short questions: you answer with "
+                        "buttons. I keep your action plan for you. If you cannot come to a meeting, tell me. I will "
+                        "warn your {partner} at once.").format(
                             partner=term(tr, programme, Role.MENTOR)))
     else:
         lines.append(tr("I will remind you of your meetings, let you confirm them in one tap, warn you as "
                         "soon as your {partner} cannot come, and keep your action plan alive between "
                         "meetings.").format(partner=term(tr, programme, Role.MENTEE)))
-    lines.append(tr("/help shows what you can do. /stop pauses my messages."))
+    lines.append(tr("To see what you can do, send /help. To pause my messages, send /stop."))
     return "\n\n".join(lines)
 
 
@@ -280,10 +279,11 @@ async def _start_without_token(update: Update, context: BotContext) -> None:
         resumed = fresh.status == ParticipantStatus.PAUSED and resume(
             session=session, participant=fresh, now=context.services.now())
     if resumed:
-        await message.reply_text(context._("Welcome back, {first_name}! My messages are on again.").format(
+        await message.reply_text(context._("Welcome back, {first_name}! You get my messages again.").format(
             first_name=participant.first_name))
     else:
-        await message.reply_text(context._("You are all set, {first_name}. /help shows what you can do.").format(
+        await message.reply_text(context._("Everything is ready, {first_name}. To see what you can do, send "
+                                           "/help.").format(
             first_name=participant.first_name))
 
 

@@ -106,14 +106,14 @@ def _partner(session: Session, params: dict, recipient: Participant) -> Particip
 def render_paused(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     partner = _partner(session, params, recipient)
     if params.get("until"):
-        text = tr("Hello {name}, your binôme with {partner} is paused until {date}: no check-in in the meantime. "
-                  "You can still write /help if you need anything, and you can still arrange a meeting together "
-                  "(/meeting) if you both wish.").format(name=recipient.first_name, partner=partner.first_name,
+        text = tr("Hello {name}, your binôme with {partner} is paused until {date}. You get no check-in until then. "
+                  "If you need anything, you can still send /help. You can also still plan a meeting together with "
+                  "/meeting, if you both want to.").format(name=recipient.first_name, partner=partner.first_name,
                                                          date=tr.date(date.fromisoformat(params["until"])))
     else:
-        text = tr("Hello {name}, your binôme with {partner} is paused for now: no check-in in the meantime; your "
-                  "coordinator will tell you when it resumes. You can still write /help if you need anything, and "
-                  "you can still arrange a meeting together (/meeting) if you both wish.").format(
+        text = tr("Hello {name}, your binôme with {partner} is paused for now. You get no check-in in the meantime. "
+                  "Your coordinator will tell you when it starts again. If you need anything, you can still send "
+                  "/help. You can also still plan a meeting together with /meeting, if you both want to.").format(
             name=recipient.first_name, partner=partner.first_name)
     return sender.Rendered(text)
 
@@ -121,8 +121,8 @@ def render_paused(tr: Translator, params: dict, recipient: Participant, session:
 @sender.renderer("binome_resumed")
 def render_resumed(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     partner = _partner(session, params, recipient)
-    return sender.Rendered(tr("Hello {name}, your binôme with {partner} resumes: the check-ins start again in the "
-                              "coming days. /help is there if you need anything.").format(
+    return sender.Rendered(tr("Hello {name}, your binôme with {partner} starts again. The check-ins start again in "
+                              "the coming days. If you need anything, send /help.").format(
         name=recipient.first_name, partner=partner.first_name))
 
 

@@ -58,7 +58,7 @@ async def show_plan(update: Update, context: BotContext) -> None:
     participant = context.participant
     if participant is None or participant.onboarded_at is None:
         await update.effective_message.reply_text(_("The action plan is for the mentor and the mentee of a binôme. "
-                                                    "/help shows what you can do."))
+                                                    "To see what you can do, send /help."))
         return
     if participant.role == Role.COORDINATOR:
         await update.effective_message.reply_text(_("The action plan belongs to the pair: the mentor and the mentee "
@@ -142,7 +142,7 @@ async def _new_title(update: Update, context: BotContext, ref_id: int | None, te
             awaited.expect(session=session, participant_id=participant.id, purpose=purpose,
                            ref_id=ref_id, now=now)
             await update.effective_message.reply_text(context._(
-                "Please keep it shorter (200 characters at most) and send it again."))
+                "This is too long. Please write 200 characters at most and send it again."))
             return
         programme = session.get(Programme, session.get(Binome, binome_id).programme_id)
         suffix = f".{meeting_id}" if meeting_id is not None else ""
@@ -156,7 +156,7 @@ async def on_title(update: Update, context: BotContext, ref_id: int | None, text
     try:
         await _new_title(update, context, ref_id, text)
     except rules.PlanRefused:
-        await update.effective_message.reply_text(context._("This plan can no longer be changed."))
+        await update.effective_message.reply_text(context._("You cannot change this plan any more."))
 
 
 @awaited.on_text("plan_review_title")
@@ -164,7 +164,7 @@ async def on_review_title(update: Update, context: BotContext, ref_id: int | Non
     try:
         await _new_title(update, context, ref_id, text, meeting_id=ref_id)
     except (rules.PlanRefused, meeting_rules.MeetingRefused):
-        await update.effective_message.reply_text(context._("This plan can no longer be changed."))
+        await update.effective_message.reply_text(context._("You cannot change this plan any more."))
 
 
 def _split(value: str | None) -> tuple[str, int | None]:
@@ -229,8 +229,8 @@ def ask_what_blocks(*, session: Session, tr: Translator, participant: Participan
     if action.status != ActionStatus.BLOCKED or participant.id != binome.mentee_id:
         return None
     awaited.expect(session=session, participant_id=participant.id, purpose="plan_blocked", ref_id=action.id, now=now)
-    return (tr("⛔ “{title}” is blocked. What blocks it? Tell me in a few words (only you and your {role} will see "
-               "it), or tap Skip.").format(title=action.title, role=partner_term(tr, session, binome, participant)),
+    return (tr("⛔ “{title}” is blocked. What is the problem? Tell me in a few words. Only you and your {role} will "
+               "see it. Or tap Skip.").format(title=action.title, role=partner_term(tr, session, binome, participant)),
             InlineKeyboardMarkup([[button(tr("Skip"), action.id, "bskip")]]))
 
 
@@ -262,7 +262,7 @@ async def on_blocked_note(update: Update, context: BotContext, ref_id: int | Non
                                             note=text, now=now)
             reply, keyboard = detail(context.tr, session, action, now)
     except rules.PlanRefused:
-        await update.effective_message.reply_text(context._("This action is no longer blocked: nothing was changed."))
+        await update.effective_message.reply_text(context._("This action is not blocked any more. I changed nothing."))
         return
     await update.effective_message.reply_text(context._("Noted.") + "\n\n" + reply, reply_markup=keyboard)
 
@@ -290,9 +290,9 @@ async def on_rename(update: Update, context: BotContext, ref_id: int | None, tex
                 awaited.expect(session=session, participant_id=context.participant.id, purpose="plan_rename",
                                ref_id=ref_id, now=now)
             await update.effective_message.reply_text(context._(
-                "Please keep it shorter (200 characters at most) and send it again."))
+                "This is too long. Please write 200 characters at most and send it again."))
         else:
-            await update.effective_message.reply_text(context._("This plan can no longer be changed."))
+            await update.effective_message.reply_text(context._("You cannot change this plan any more."))
         return
     await update.effective_message.reply_text(reply, reply_markup=keyboard)
 

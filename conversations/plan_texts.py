@@ -67,7 +67,7 @@ def line(tr: Translator, action: PlanAction, today: date | None = None) -> str:
     text = f"{ICONS[action.status]} {action.title}"
     if action.due_on is not None:
         late = today is not None and action.due_on < today and action.status in plans.OPEN_STATUSES
-        text += " — " + ("⚠️ " if late else "") + tr("due {day}").format(day=tr.date(action.due_on, tr(SHORT_DAY)))
+        text += " — " + ("⚠️ " if late else "") + tr("by {day}").format(day=tr.date(action.due_on, tr(SHORT_DAY)))
     return text
 
 
@@ -89,7 +89,7 @@ def plan_view(tr: Translator, session: Session, binome: Binome, participant: Par
     if not actions:
         text = tr("📋 Your action plan is empty.")
     else:
-        text = tr("📋 Your action plan, soonest due first:") + "\n\n" + "\n".join(
+        text = tr("📋 Your action plan. The most urgent actions come first:") + "\n\n" + "\n".join(
             f"{n}. {line(tr, action, today)}" for n, action in enumerate(actions[:LIST_LIMIT], 1))
         if len(actions) > LIST_LIMIT:  # one message holds 4096 characters: the furthest due wait their turn
             more = len(actions) - LIST_LIMIT
@@ -118,7 +118,7 @@ def closed_plan_view(tr: Translator, session: Session, binome: Binome, participa
     """The plan of a closed binôme: every action as it was left, no button (storage.plans refuses changes)."""
     actions = plans.plan_of(session=session, binome_id=binome.id, include_closed=True)
     partner = partner_in(session=session, binome=binome, participant=participant)
-    head = tr("🏁 Your binôme with {name} ended on {date}. Your action plan is kept as you left it:").format(
+    head = tr("🏁 Your binôme with {name} ended on {date}. Here is your action plan, as you left it:").format(
         name=partner.first_name, date=tr.date(binome.closed_on, tr(DAY)) if binome.closed_on else "-")
     if not actions:
         return head + "\n\n" + tr("📋 Your action plan is empty.")
@@ -160,7 +160,7 @@ def detail(tr: Translator, session: Session, action: PlanAction, now: datetime) 
     if action.category:
         parts.append(tr("Kind: {category}").format(category=category_name(tr, action.category)))
     if action.due_on:
-        parts.append(tr("Due: {day}").format(day=tr.date(action.due_on, tr(LONG_DAY))))
+        parts.append(tr("Planned for: {day}").format(day=tr.date(action.due_on, tr(LONG_DAY))))
     parts.append(tr("Added by {name}, {day}").format(name=author.first_name,
                                                      day=tr.date(tr.local(action.created_at), tr(LONG_DAY))))
     if action.status == ActionStatus.BLOCKED and action.blocked_note:
@@ -189,8 +189,8 @@ def change_text(tr: Translator, change: PlanActionChange) -> str:
         return tr("renamed it")
     if change.field == "due_on":
         if not change.new:
-            return tr("due date removed")
-        return tr("due date: {day}").format(day=tr.date(date.fromisoformat(change.new), tr(SHORT_DAY)))
+            return tr("date removed")
+        return tr("date: {day}").format(day=tr.date(date.fromisoformat(change.new), tr(SHORT_DAY)))
     if change.field == "category":
         if not change.new:
             return tr("kind removed")
@@ -238,5 +238,5 @@ def render_news(tr: Translator, params: dict, recipient: Participant, session: S
     actions = plans.news_of(session=session, params=params)
     text = tr.ngettext("📋 {name} added {n} action to your plan:", "📋 {name} added {n} actions to your plan:",
                        len(actions)).format(name=by.first_name, n=len(actions))
-    text += "\n" + "\n".join(line(tr, action) for action in actions) + "\n\n" + tr("/plan shows the whole plan.")
+    text += "\n" + "\n".join(line(tr, action) for action in actions) + "\n\n" + tr("To see the whole plan, send /plan.")
     return sender.Rendered(text)

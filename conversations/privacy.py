@@ -38,10 +38,10 @@ VALUES = {"ask": None, "yes": None, "withdraw": None, "no": None}
 def _summary(tr: Translator, person: Participant, programme: Programme, numbers: dict[str, int]) -> str:
     n = numbers
     lines = [tr("🔒 What I keep about you, {name}:").format(name=person.first_name),
-             tr("• your profile: your name and the contact details your programme gave, your language, your "
-                "Telegram account;"),
-             tr("• your consent, given on {date};").format(date=tr.date(person.consent_at)) if person.consent_at
-             else tr("• your answer to the consent question;"),
+             tr("• your profile: your name, the contact details from your programme, your language, your Telegram "
+                "account;"),
+             tr("• your agreement, given on {date};").format(date=tr.date(person.consent_at)) if person.consent_at
+             else tr("• your answer to the question “Do you agree?”;"),
              "• " + ", ".join([
                  tr.ngettext("{n} binôme", "{n} binômes", n["binomes"]).format(n=n["binomes"]),
                  tr.ngettext("{n} meeting", "{n} meetings", n["meetings"]).format(n=n["meetings"]),
@@ -61,15 +61,16 @@ def _summary(tr: Translator, person: Participant, programme: Programme, numbers:
     else:
         partner = term(tr, programme, Role.MENTOR if person.role == Role.MENTEE else Role.MENTEE)
         lines.append(tr("Who sees what: your {partner} sees your meetings, your action plan and what you choose to "
-                        "share. Your coordinator sees facts (dates, counts, statuses), never what you write unless "
-                        "you chose to share it. Nobody outside the programme.").format(partner=partner))
+                        "share. Your coordinator sees only facts: dates, numbers, states. Your coordinator never "
+                        "sees what you write, unless you chose to share it. Nobody outside the programme sees "
+                        "it.").format(partner=partner))
     months = retention_options(programme).months
-    lines += ["", tr.ngettext("How long: until {n} month after the end of your last binôme; then it is erased.",
-                              "How long: until {n} months after the end of your last binôme; then it is erased.",
+    lines += ["", tr.ngettext("How long: until {n} month after the end of your last binôme. Then I delete it.",
+                              "How long: until {n} months after the end of your last binôme. Then I delete it.",
                               months).format(n=months),
-              "", tr("The two files below hold all of it: one for computers (JSON), one table for a spreadsheet "
-                     "(CSV)."),
-              tr("To withdraw your consent and have your data erased: /forget.")]
+              "", tr("The two files below have all of it. One file is for computers (JSON). One file is a table for "
+                     "a spreadsheet (CSV)."),
+              tr("To take back your agreement and delete your data, send /forget.")]
     return "\n".join(lines)
 
 
@@ -90,7 +91,7 @@ async def my_data(update: Update, context: BotContext) -> None:
     participant, tr = context.participant, context.tr
     message = update.effective_message
     if not _joined(participant):
-        await message.reply_text(tr("You have not joined a programme through me: I keep nothing about this Telegram "
+        await message.reply_text(tr("You have not joined a programme with me. I keep nothing about this Telegram "
                                     "account."))
         return
     with context.services.session() as session:
@@ -100,7 +101,7 @@ async def my_data(update: Update, context: BotContext) -> None:
         text = _summary(tr, person, programme, privacy_export.counts(data))
     markup = None
     if person.role != Role.COORDINATOR:
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(tr("🗑 Withdraw my consent"),
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(tr("🗑 Take back my agreement"),
                                                              callback_data=f"fg:{person.id}:ask")]])
     await replies.reply(message, text, markup)
     stamp = context.services.now().strftime("%Y-%m-%d")
@@ -110,19 +111,19 @@ async def my_data(update: Update, context: BotContext) -> None:
 
 def _confirmation(tr: Translator, session: Session, person: Participant, verb: str) -> tuple[str, InlineKeyboardMarkup]:
     partners = partners_of(session=session, participant=person)
-    lines = [tr("Do you want to withdraw your consent and have your data erased?") if verb == "withdraw"
-             else tr("Do you want me to erase your data?"), "", tr("What happens then:")]
+    lines = [tr("Do you want to take back your agreement and delete your data?") if verb == "withdraw"
+             else tr("Do you want me to delete your data?"), "", tr("What happens then:")]
     if partners:
         lines.append(tr("• your binôme with {partner} ends now, and your coordinator is told;").format(
             partner=", ".join(p.first_name for p in partners)))
     else:
         lines.append(tr("• your coordinator is told;"))
-    lines += [tr("• your name, your contact details and what you wrote (check-ins, plan actions, answers) are erased "
-                 "for good;"),
-              tr("• the programme keeps only anonymous figures (counts, dates, outcomes);"),
-              tr("• I will not write to you any more. This cannot be undone."),
-              "", tr("You can first get a copy of your data with /mydata.")]
-    label = tr("🗑 Yes, erase my data")
+    lines += [tr("• I delete for ever your name, your contact details and what you wrote: check-ins, plan actions, "
+                 "answers;"),
+              tr("• the programme keeps only anonymous numbers: counts, dates, results;"),
+              tr("• I will not write to you any more. You cannot go back after this."),
+              "", tr("Before that, you can get a copy of your data: send /mydata.")]
+    label = tr("🗑 Yes, delete my data")
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"fg:{person.id}:{verb}")],
                                    [InlineKeyboardButton(tr("↩️ No, keep everything"), callback_data=f"fg:{person.id}:no")]])
     return "\n".join(lines), markup
@@ -133,7 +134,7 @@ async def forget(update: Update, context: BotContext) -> None:
     participant, tr = context.participant, context.tr
     message = update.effective_message
     if not _joined(participant):
-        await message.reply_text(tr("You have not joined a programme through me: I keep nothing about this Telegram "
+        await message.reply_text(tr("You have not joined a programme with me. I keep nothing about this Telegram "
                                     "account."))
         return
     if participant.role == Role.COORDINATOR:
@@ -155,7 +156,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if press.verb == "no":
         await query.answer()
-        await replies.edit(query, tr("Good, nothing changes. /help is there if you need anything."))
+        await replies.edit(query, tr("Good, nothing changes. If you need anything, send /help."))
         return
     with context.services.session() as session:
         person = session.get(Participant, participant.id)
@@ -173,8 +174,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     if text is not None:
         await replies.reply(update.effective_message, text, markup)
         return
-    await replies.edit(query, tr("Done: your data has been erased and your binôme has ended; your coordinator has "
-                                 "been told. Thank you for the time we spent together, and all the best."))
+    await replies.edit(query, tr("Done: I have deleted your data and your binôme has ended. I have told your "
+                                 "coordinator. Thank you for the time we spent together, and good luck!"))
 
 
 # ---------------------------------------------------------------- what the coordinators are told

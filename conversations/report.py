@@ -60,7 +60,8 @@ def _keyboard(tr: Translator, coordinator_id: int, web_url: str = "") -> InlineK
 async def ask_period(update: Update, context: BotContext) -> None:
     participant, tr = context.participant, context.tr
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(tr("This command is for coordinators. To see your commands, send "
+                                                     "/help."))
         return
     await update.effective_message.reply_text(tr("📊 The programme's report: which period?"),
                                               reply_markup=_keyboard(tr, participant.id,

@@ -32,7 +32,7 @@ def _question(tr: Translator, session: Session, evaluation: SelfEvaluation) -> t
     if competence is None:
         return tr("Thank you, this round is complete."), None
     if evaluation.status == rules.MENTEE:
-        head = tr("📝 Self-evaluation, round {round} ({done} of {total} done): where are you?")
+        head = tr("📝 Self-evaluation, round {round}. Done: {done} of {total}. Where are you now?")
     else:
         head = tr("📝 Your view of {name}'s progress, round {round} ({done} of {total} done):")
     name = session.get(Participant, binome.mentee_id).first_name
@@ -58,15 +58,15 @@ async def on_button(update: Update, context: BotContext) -> None:
             if rated.next is not None:
                 text, markup = _question(tr, session, evaluation)
             elif rated.pause:
-                text, markup = tr("👍 That is {done} of {total}: enough for today. I will send the next ones "
-                                  "tomorrow.").format(done=rated.done, total=rated.total), None
+                text, markup = tr("👍 You have done {done} of {total}. That is enough for today. I will send the next "
+                                  "ones tomorrow.").format(done=rated.done, total=rated.total), None
             elif evaluation.status == rules.MENTOR:
                 binome = session.get(Binome, evaluation.binome_id)
-                text, markup = tr("Thank you! Now {name} gives their view; then /progress shows both side by "
+                text, markup = tr("Thank you! Now {name} gives their view. Then /progress shows both views side by "
                                   "side.").format(name=session.get(Participant, binome.mentor_id).first_name), None
             else:
-                text, markup = tr("Thank you! /progress shows both views side by side, with the change since "
-                                  "last time."), None
+                text, markup = tr("Thank you! To see both views side by side, send /progress. You also see the "
+                                  "change since last time."), None
     except rules.RatingRefused as refused:
         await query.answer(context._("Already answered, thank you.") if refused.refusal == rules.RatingRefusal.ANSWERED
                            else context._(buttons.INVALID))
@@ -113,8 +113,8 @@ def render_done(tr: Translator, params: dict, recipient: Participant, session: S
     evaluation = session.get(SelfEvaluation, params["evaluation_id"])
     binome = session.get(Binome, evaluation.binome_id)
     other = session.get(Participant, binome.mentor_id if recipient.id == binome.mentee_id else binome.mentee_id)
-    return sender.Rendered(tr("📈 Round {round} of the self-evaluation is complete: /progress shows your view and "
-                              "{name}'s side by side, with the change since last time.").format(
+    return sender.Rendered(tr("📈 Self-evaluation round {round} is complete. To see your view and {name}'s side by "
+                              "side, send /progress. You also see the change since last time.").format(
         round=evaluation.round, name=other.first_name))
 
 

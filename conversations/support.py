@@ -31,15 +31,15 @@ async def on_support(update: Update, context: BotContext) -> None:
     if verb == "stop":
         await query.answer()
         await update.effective_message.reply_text(
-            _("Do you want to stop the mentoring? I will tell your coordinator, who will get in touch with you to "
-              "talk it over. Nothing is closed automatically."),
+            _("Do you want to stop the mentoring? I will tell your coordinator. They will contact you to talk about "
+              "it. I do not close anything by myself."),
             reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(_("✋ Yes, tell my coordinator"),
                                                                      callback_data="sup:stopyes")],
                                                [InlineKeyboardButton(_("↩️ No, carry on"), callback_data="sup:keep")]]))
         return
     if verb == "keep":
         await query.answer()
-        await query.edit_message_text(_("Good, nothing changes. /help is there if you need anything."))
+        await query.edit_message_text(_("Good, nothing changes. If you need anything, send /help."))
         return
     kind = SupportKind.HELP if verb == "help" else SupportKind.STOP
     with context.services.session() as session:
@@ -47,20 +47,20 @@ async def on_support(update: Update, context: BotContext) -> None:
                                  now=now)
     await query.answer()
     if not answer.told:  # never say someone knows when nobody could be told
-        text = _("I could not pass this on: no coordinator of your programme can be reached through me right now. "
-                 "Your request is recorded. Please contact your programme's team another way (by phone, e-mail or "
-                 "in person); you are not alone.")
+        text = _("I could not pass on your request. Right now, I cannot reach any coordinator of your programme. I "
+                 "have recorded your request. Please contact the team of your programme in another way: by phone, by "
+                 "e-mail or in person. You are not alone.")
     elif answer.asked == Asked.SAME:
-        text = _("Your coordinator already knows and will get in touch with you soon.")
+        text = _("Your coordinator already knows. They will contact you soon.")
     elif answer.asked == Asked.AGAIN and kind == SupportKind.HELP:
-        text = _("I have told your coordinator again. They will get in touch with you soon. You are not alone.")
+        text = _("I have told your coordinator again. They will contact you soon. You are not alone.")
     elif answer.asked == Asked.AGAIN:
         text = _("I have told your coordinator again. Until then, nothing changes for your binôme.")
     elif kind == SupportKind.HELP:
-        text = _("I have told your coordinator, who will get in touch with you soon. You are not alone.")
+        text = _("I have told your coordinator. They will contact you soon. You are not alone.")
     else:
-        text = _("Done: your coordinator has been told and will get in touch with you. Until then, nothing changes "
-                 "for your binôme.")
+        text = _("Done: I have told your coordinator. They will contact you. Until then, nothing changes for your "
+                 "binôme.")
     if verb == "stopyes":
         await query.edit_message_text(text)
     else:

@@ -181,12 +181,13 @@ def render_tutor_away(tr: Translator, params: dict, recipient: Participant, sess
                   **_dates(tr, away))
     if substitute is not None:
         return sender.Rendered(tr(
-            "Hello {name}, your {role} {mentor} is away from {start} to {end} (back on {back}). In the meantime, "
-            "turn to {substitute}: they stand in for {mentor}. /meeting and /absent reach {substitute}.").format(
+            "Hello {name}, your {role} {mentor} is away from {start} to {end}. {mentor} is back on {back}. Until "
+            "then, {substitute} replaces {mentor}: you can talk to {substitute}. /meeting and /absent go to "
+            "{substitute}.").format(
             substitute=substitute.first_name, **values))
     return sender.Rendered(tr(
-        "Hello {name}, your {role} {mentor} is away from {start} to {end} (back on {back}). In the meantime, "
-        "your coordinator is there for you: /help.").format(**values))
+        "Hello {name}, your {role} {mentor} is away from {start} to {end}. {mentor} is back on {back}. Until then, "
+        "your coordinator is there for you: send /help.").format(**values))
 
 
 @sender.renderer("binome_uncovered")
@@ -203,7 +204,7 @@ def render_uncovered(tr: Translator, params: dict, recipient: Participant, sessi
 def render_back(tr: Translator, params: dict, recipient: Participant, session: Session) -> sender.Rendered:
     away, _, programme, mentor, mentee, _ = _facts(session, params)
     if recipient.id == mentee.id:
-        return sender.Rendered(tr("Good news, {name}: your {role} {mentor} is back. /meeting reaches {mentor} "
+        return sender.Rendered(tr("Good news, {name}: your {role} {mentor} is back. /meeting goes to {mentor} "
                                   "again.").format(name=recipient.first_name, role=term(tr, programme, Role.MENTOR),
                                                    mentor=mentor.first_name))
     return sender.Rendered(tr("Hello {name}, {mentor} is back: you no longer stand in for them with {mentee}. "

@@ -38,7 +38,8 @@ async def send_link(update: Update, context: BotContext) -> None:
     participant, tr = context.participant, context.tr
     web_url = context.services.settings.web_url
     if participant is None or participant.role != Role.COORDINATOR:
-        await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
+        await update.effective_message.reply_text(tr("This command is for coordinators. To see your commands, send "
+                                                     "/help."))
         return
     if not web_url:
         await update.effective_message.reply_text(tr(
@@ -47,7 +48,8 @@ async def send_link(update: Update, context: BotContext) -> None:
     with context.services.session() as session:
         me = session.get(Participant, participant.id)
         if not may_enter(me):
-            await update.effective_message.reply_text(tr("This command is for coordinators. /help shows yours."))
+            await update.effective_message.reply_text(tr("This command is for coordinators. To see your commands, send "
+                                                         "/help."))
             return
         token = create_link(session=session, participant=me, now=context.services.now())
     minutes = int(LINK_LIFETIME.total_seconds() // 60)

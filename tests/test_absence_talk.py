@@ -79,7 +79,7 @@ async def test_in_french_the_tutor_is_asked_then_the_coordinator_warned_then_it_
         assert answer["text"] == invalid, data
     marc.skip_to_end()
     await marc.send("On s'est appelés hier soir")  # text instead of a button: polite, and nothing is kept
-    assert "texte libre" in (await marc.wait_for_message()).text
+    assert "messages écrits" in (await marc.wait_for_message()).text
 
     # Four days on, a reminder; after five days with no talk recorded, Claire gets the sign.
     clock.set(THURSDAY_19H + timedelta(days=4, minutes=1))  # Monday 19:06

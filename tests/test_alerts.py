@@ -258,7 +258,7 @@ async def test_i_need_help_and_i_want_to_stop_from_help_alert_the_coordinator_at
     await tap(amina, help_message, "I need help")
     assert (await amina.wait_for_message()).text.startswith("I have told your coordinator")
     await tap(amina, help_message, "I need help")  # a double tap is the same request
-    assert (await amina.wait_for_message()).text == "Your coordinator already knows and will get in touch with you soon."
+    assert (await amina.wait_for_message()).text == "Your coordinator already knows. They will contact you soon."
     clock.advance(seconds=30)
     await harness.tick()  # the next tick, not the 15-minute scan
     alert = await claire.wait_for_message()
@@ -275,7 +275,7 @@ async def test_i_need_help_and_i_want_to_stop_from_help_alert_the_coordinator_at
     await tap(marc, await marc.wait_for_message(), "I want to stop")
     confirm = await marc.wait_for_message()
     await tap(marc, confirm, "Yes, tell my coordinator")
-    assert confirm.text.startswith("Done: your coordinator has been told")
+    assert confirm.text.startswith("Done: I have told your coordinator")
     clock.advance(seconds=30)
     await harness.tick()
     stop = await claire.wait_for_message()  # a new sign on the binôme: its card is edited, a notice replies to it
@@ -356,7 +356,7 @@ async def test_in_french_i_need_help_reaches_the_coordinator_as_a_french_alert(h
     help_message = await amina.wait_for_message()
     assert help_message.button_texts == ["🆘 J'ai besoin d'aide", "✋ Je veux arrêter"]
     await tap(amina, help_message, "J'ai besoin d'aide")
-    assert (await amina.wait_for_message()).text.startswith("J'ai prévenu votre référent")
+    assert (await amina.wait_for_message()).text.startswith("J'ai prévenu votre coordinateur")
     clock.advance(seconds=30)
     await harness.tick()
     alert = await claire.wait_for_message()
@@ -381,8 +381,8 @@ async def test_asking_for_help_again_reaches_the_coordinator_while_open_and_afte
 
     clock.advance(minutes=10)  # still open: she asks again
     await tap(amina, help_message, "I need help")
-    assert (await amina.wait_for_message()).text == ("I have told your coordinator again. They will get in touch "
-                                                     "with you soon. You are not alone.")
+    assert (await amina.wait_for_message()).text == ("I have told your coordinator again. They will contact you "
+                                                     "soon. You are not alone.")
     await harness.tick()
     again = await claire.wait_for_message()
     assert again.text.splitlines()[0] == "🔁 Amina Benali asked again on Sep 7."
@@ -404,14 +404,14 @@ async def test_asking_for_help_again_reaches_the_coordinator_while_open_and_afte
     assert first.text.endswith("✅ Resolved by Claire: 📞 Contacted.")
     clock.advance(hours=2)  # the same day, after the resolution: a new request
     await tap(amina, help_message, "I need help")
-    assert (await amina.wait_for_message()).text == ("I have told your coordinator, who will get in touch with you "
-                                                     "soon. You are not alone.")
+    assert (await amina.wait_for_message()).text == ("I have told your coordinator. They will contact you soon. You "
+                                                     "are not alone.")
     await harness.tick()
     new = await claire.wait_for_message()
     assert new.text.startswith("🔴 High · Asked for help · binôme B01") and "🔁" not in new.text
     assert new.button_texts == ["🙋 I'm on it", "✅ Resolved", "💤 Snooze a week", "📋 Show the binôme"]
     await tap(amina, help_message, "I need help")  # a double tap within two minutes: one request
-    assert (await amina.wait_for_message()).text == "Your coordinator already knows and will get in touch with you soon."
+    assert (await amina.wait_for_message()).text == "Your coordinator already knows. They will contact you soon."
     clock.advance(minutes=5)
     await harness.tick()
     assert claire.messages[-1] is new  # nothing more
@@ -449,9 +449,9 @@ async def test_nobody_is_said_to_know_when_no_coordinator_can_be_told(harness, s
         claire = s.get(Participant, ids["claire"])
         claire.status, claire.unreachable_since = ParticipantStatus.UNREACHABLE, clock.now()  # she blocked the bot
     amina, marc = users["mentee"], users["mentor"]
-    honest = ("I could not pass this on: no coordinator of your programme can be reached through me right now. "
-              "Your request is recorded. Please contact your programme's team another way (by phone, e-mail or in "
-              "person); you are not alone.")
+    honest = ("I could not pass on your request. Right now, I cannot reach any coordinator of your programme. I have "
+              "recorded your request. Please contact the team of your programme in another way: by phone, by e-mail "
+              "or in person. You are not alone.")
     await amina.send("/help")
     help_message = await amina.wait_for_message()
     await tap(amina, help_message, "I need help")

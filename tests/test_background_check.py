@@ -34,13 +34,13 @@ async def test_in_french_the_tutor_waits_for_the_check_then_the_same_link_works(
     marc = harness.server.user(first_name="Marc", language_code="fr")
     await marc.send(f"/start {ids['token']}")
     held = await marc.wait_for_message()
-    assert held.text == ("Bonjour Marc ! Merci de rejoindre le dispositif «Lycée Jean Moulin». Avant de commencer, le "
-                         "dispositif termine une vérification demandée à chaque tuteur. Votre coordinateur·rice est au "
+    assert held.text == ("Bonjour Marc ! Merci de rejoindre le programme «Lycée Jean Moulin». Avant de commencer, le "
+                         "programme termine une vérification demandée à chaque tuteur. Votre coordinateur·rice est au "
                          "courant : il ou elle vous dira quand c'est fait, et ce même lien fonctionnera alors.")
     assert held.button_texts == []
     await harness.tick()
     assert claire.messages[-1].text.startswith(
-        "🔒 Marc Dubois (tuteur, binôme B01) a voulu rejoindre le dispositif, mais aucune vérification "
+        "🔒 Marc Dubois (tuteur, binôme B01) a voulu rejoindre le programme, mais aucune vérification "
         "d'honorabilité valable n'est enregistrée")
     with session() as s:
         mentor = s.get(Participant, ids["mentor"])

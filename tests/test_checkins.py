@@ -50,15 +50,15 @@ def checkin_of(s, participant_id, period="2026-W37") -> CheckIn:
 async def test_a_weekly_check_in_answered_in_full_in_four_taps(harness, session, clock):
     mentor_id, mentee_id, marc, amina = seed(harness, session, clock)
     msg, mentor_msg = await first_checkins(harness, clock, marc, amina)
-    assert msg.text.startswith("👋 Check-in time, Amina! How are things this week?")
+    assert msg.text.startswith("👋 Amina, it is time for your check-in! How are you this week?")
     assert msg.button_texts == ["😞", "🙁", "😐", "🙂", "😄", "⏰ Later", "🌴 I'm away…"]
     taps = 0
     await tap(amina, msg, "🙂"); taps += 1
-    assert msg.text.startswith("Action 1 of 1: “Write my CV”, due Fri, Sep 11.")
+    assert msg.text.startswith("Action 1 of 1: “Write my CV”. It is planned for Fri, Sep 11.")
     await tap(amina, msg, "✅ Done"); taps += 1
     assert msg.text == "Anything to add? Type a word, or tap Skip."
     await tap(amina, msg, "Skip"); taps += 1
-    assert msg.text.startswith("Share with my mentor?")
+    assert msg.text.startswith("Share with your mentor?")
     assert "🆘 I need help" in msg.button_texts and "✋ I want to stop" in msg.button_texts
     await tap(amina, msg, "Done"); taps += 1
     assert taps == 4
@@ -79,7 +79,7 @@ async def test_a_weekly_check_in_answered_in_full_in_four_taps(harness, session,
     clock.set(WED_18 + WEEK)
     await harness.tick()
     amina_next = await amina.wait_for_message()
-    assert amina_next.text.startswith("👋 Check-in time")
+    assert amina_next.text.startswith("👋 Amina, it is time for your check-in")
     mentor_next = await marc.wait_for_message()
     assert mentor_next.text.startswith("👋 Check-in time: how is the binôme with Amina going?")
     assert "✅ 1 action done: Write my CV" in mentor_next.text
@@ -139,7 +139,7 @@ async def test_partly_answered_is_not_missed_and_no_answer_gets_one_reminder_the
     clock.set(WED_18 + timedelta(hours=24))
     await harness.tick()
     reminder = await marc.wait_for_message()  # the mentor did not answer at all
-    assert reminder.text.startswith("⏰ A gentle reminder: a few taps are enough.")
+    assert reminder.text.startswith("⏰ A small reminder: it takes only a few taps.")
     assert reminder.button_texts[:2] == ["👍 All fine", "😟 I have a concern"]
     clock.set(WED_18 + timedelta(hours=47))
     await harness.tick()
@@ -186,14 +186,14 @@ async def test_later_comes_back_this_evening_and_quiet_hours_are_kept(harness, s
     await tap(amina, msg, "⏰ Later")
     assert msg.button_texts == ["In 3 hours", "This evening", "Tomorrow morning", "← Back"]
     await tap(amina, msg, "This evening")
-    assert msg.text.startswith("⏰ All right, I will come back to you today at 7:00")
+    assert msg.text.startswith("⏰ OK. I will write to you again today at 7:00")
     clock.set(datetime(2026, 9, 10, 16, 59, tzinfo=timezone.utc))
     await harness.tick()
     assert len(amina.messages) == 1
     clock.set(datetime(2026, 9, 10, 17, 0, tzinfo=timezone.utc))
     await harness.tick()
     again = await amina.wait_for_message()
-    assert again.text.startswith("👋 Check-in time, Amina!")
+    assert again.text.startswith("👋 Amina, it is time for your check-in!")
     # The old message's buttons are gone with the edit; the new one works.
     await tap(amina, again, "🙂")
     assert again.text == "Anything to add? Type a word, or tap Skip."
@@ -209,7 +209,7 @@ async def test_away_until_skips_check_ins_then_they_resume(harness, session, clo
     await tap(amina, msg, "🌴 I'm away…")
     assert msg.button_texts[0] == "1 week (until Wed, Sep 16)"
     await tap(amina, msg, "2 weeks")
-    assert msg.text == "🌴 Noted: no check-in until Wed, Sep 23. Enjoy! /away changes it."
+    assert msg.text == "🌴 OK: no check-in until Wed, Sep 23. Have a good time! To change the date, send /away."
     with session() as s:
         assert checkin_of(s, mentee_id).status == CheckInStatus.SKIPPED
         assert s.exec(select(CheckInPause)).one().until == date(2026, 9, 23)
@@ -225,10 +225,10 @@ async def test_away_until_skips_check_ins_then_they_resume(harness, session, clo
     menu = await amina.wait_for_message()
     assert menu.text.startswith("You are away until Wed, Sep 23")
     await tap(amina, menu, "I'm back")
-    assert menu.text == "Welcome back! Check-ins start again at the next one."
+    assert menu.text == "Welcome back! Your check-ins start again with the next one."
     clock.set(WED_18 + 3 * WEEK)
     await harness.tick()
-    assert (await amina.wait_for_message()).text.startswith("👋 Check-in time, Amina!")
+    assert (await amina.wait_for_message()).text.startswith("👋 Amina, it is time for your check-in!")
 
 
 async def test_a_changed_answer_keeps_the_history_and_the_last_counts(harness, session, clock):
@@ -239,7 +239,7 @@ async def test_a_changed_answer_keeps_the_history_and_the_last_counts(harness, s
     await tap(amina, msg, "Done")
     clock.advance(timedelta(minutes=10))
     await tap(amina, msg, "Change my answer")
-    assert msg.text.startswith("👋 Check-in time")
+    assert msg.text.startswith("👋 Amina, it is time for your check-in")
     await tap(amina, msg, "😄")
     await tap(amina, msg, "Skip")
     await tap(amina, msg, "Done")
@@ -252,7 +252,7 @@ async def test_a_changed_answer_keeps_the_history_and_the_last_counts(harness, s
     # After the change window, the button is refused politely.
     clock.advance(timedelta(hours=2))
     answer = await amina.callback_answer(await amina.press(msg, text="Change my answer"))
-    assert answer["text"] == "This check-in is closed: it can no longer be changed."
+    assert answer["text"] == "This check-in is closed. You cannot change it now."
 
 
 async def test_stale_buttons_text_and_stickers_get_polite_answers(harness, session, clock):
@@ -269,15 +269,15 @@ async def test_stale_buttons_text_and_stickers_get_polite_answers(harness, sessi
     assert answer["text"] == "This button is no longer valid."
     # The mentor is asked buttons: text gets a kind pointer to them, a sticker too.
     await marc.send("everything is fine")
-    assert (await marc.wait_for_message()).text == "Please use the buttons of the check-in above. 🙂"
+    assert (await marc.wait_for_message()).text == "Please answer with the buttons of the check-in above. 🙂"
     await marc.send_sticker()
-    assert (await marc.wait_for_message()).text == "Please use the buttons of the check-in above. 🙂"
+    assert (await marc.wait_for_message()).text == "Please answer with the buttons of the check-in above. 🙂"
     # A command in the middle makes the bot forget it awaited a word; the word typed after still counts.
     await amina.send("/progress")
     await amina.wait_for_message(predicate=lambda m: m.text.startswith("📋"))
     await amina.send("Busy week")
     share = await amina.wait_for_message()
-    assert share.text.startswith("Share with my mentor?") and "☐ My word" in share.button_texts
+    assert share.text.startswith("Share with your mentor?") and "☐ My word" in share.button_texts
     with session() as s:
         assert checkin_of(s, mentor_id).answered_at is None and checkin_of(s, mentee_id).mood == 4
         assert checkin_of(s, mentee_id).word == "Busy week"
@@ -353,9 +353,9 @@ async def test_in_french_the_check_in_and_the_plan_speak_the_programme_s_words(h
                          created_at=clock.now(), changed_at=clock.now(), status_changed_at=clock.now()))
     await amina.send("/plan")
     plan = await amina.wait_for_message()
-    assert plan.text.startswith("📋 Votre plan d'actions, les plus urgentes d'abord :") and "Refaire mon CV" in plan.text
+    assert plan.text.startswith("📋 Votre plan d'actions. Les actions les plus urgentes sont en premier :") and "Refaire mon CV" in plan.text
     msg, _ = await first_checkins(harness, clock, marc, amina)
-    assert msg.text.startswith("👋 C'est l'heure du point d'étape, Amina ! Comment ça va cette semaine ?")
+    assert msg.text.startswith("👋 Amina, c'est l'heure du point d'étape ! Comment allez-vous cette semaine ?")
     await tap(amina, msg, "🙂")
     await tap(amina, msg, "✅ Fait")
     assert msg.text == "Quelque chose à ajouter ? Écrivez un mot, ou touchez Passer."

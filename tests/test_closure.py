@@ -85,15 +85,13 @@ async def test_a_positive_closure_from_binome_then_two_months_of_silence(harness
     marc_start, amina_start = len(marc.messages), len(amina.messages)
     await harness.tick()
     assert [m.text for m in amina.messages[amina_start:]] == [
-        "Hello Amina, your binôme with Marc has come to an end.\n\n"
-        "Together you held 2 meetings. 1 action of your plan is done.\n\n"
-        "Congratulations on this step: Job (permanent contract)!\n\n"
-        "Thank you for your commitment, and all the best for what comes next. If one day you would like to be "
-        "accompanied again, tell your coordinator: the door stays open.\n\n"
-        "Your action plan stays visible with /plan. In a moment I will ask you a few short questions about the "
-        "mentoring."]
+        "Hello Amina, your binôme with Marc has ended.\n\nTogether, you had 2 meetings. 1 action of your plan is "
+        "done.\n\nCongratulations on this step: Job (permanent contract)!\n\nThank you for your commitment. Good "
+        "luck for what comes next! Would you like support again one day? Tell your coordinator: the door stays "
+        "open.\n\nYou can still see your action plan with /plan. In a moment, I will ask you a few short questions "
+        "about the mentoring."]
     goodbye = marc.messages[marc_start].text
-    assert goodbye.startswith("Hello Marc, your binôme with Amina has come to an end.")
+    assert goodbye.startswith("Hello Marc, your binôme with Amina has ended.")
     assert "Amina has reached a step: Job (permanent contract). Thank you for your part in it!" in goodbye
     with session() as s:
         binome = s.get(Binome, ids["binome"])
@@ -127,12 +125,12 @@ async def test_a_positive_closure_from_binome_then_two_months_of_silence(harness
     amina.skip_to_end()
     await amina.send("/plan")
     plan = await amina.wait_for_message()
-    assert plan.text.startswith("🏁 Your binôme with Marc ended on Sep 7. Your action plan is kept as you left it:")
+    assert plan.text.startswith("🏁 Your binôme with Marc ended on Sep 7. Here is your action plan, as you left it:")
     assert "Call the job centre" in plan.text and plan.button_texts == []
     await amina.send("/meeting")
     assert (await amina.wait_for_message()).text == (
-        "Your binôme with Marc ended on Sep 7. Your action plan stays visible with /plan. If you would like to be "
-        "accompanied again, tell your coordinator.")
+        "Your binôme with Marc ended on Sep 7. You can still see your action plan with /plan. Would you like support "
+        "again? Tell your coordinator.")
 
 
 async def test_in_french_i_want_to_stop_leads_to_a_negative_closure(harness, session, clock):
@@ -144,7 +142,7 @@ async def test_in_french_i_want_to_stop_leads_to_a_negative_closure(harness, ses
     _life(session, ids, clock.now(), held=1, done=0)
     await amina.send("/help")
     await tap(amina, await amina.wait_for_message(), "Je veux arrêter")
-    await tap(amina, await amina.wait_for_message(), "✋ Oui, prévenir mon référent")
+    await tap(amina, await amina.wait_for_message(), "✋ Oui, prévenir mon coordinateur")
     clock.advance(seconds=30)
     claire.skip_to_end()
     await harness.tick()
@@ -163,7 +161,7 @@ async def test_in_french_i_want_to_stop_leads_to_a_negative_closure(harness, ses
     amina_start = len(amina.messages)
     await harness.tick()
     goodbye = amina.messages[amina_start].text
-    assert goodbye.startswith("Bonjour Amina, votre binôme avec Marc est arrivé à son terme.")
+    assert goodbye.startswith("Bonjour Amina, votre binôme avec Marc est terminé.")
     assert "Félicitations" not in goodbye and "la porte reste ouverte" in goodbye
     with session() as s:
         binome = s.get(Binome, ids["binome"])
@@ -265,7 +263,7 @@ async def test_forged_stale_and_foreign_closure_buttons_change_nothing(harness, 
     await zoe.send("/binome B01")
     assert (await zoe.wait_for_message()).text == "No binôme B01 in your programme. /binome lists them."
     await amina.send("/binome")
-    assert (await amina.wait_for_message()).text == "This command is for coordinators. /help shows yours."
+    assert (await amina.wait_for_message()).text == "This command is for coordinators. To see your commands, send /help."
     b = ids["binome"]
     shown = await _binome_summary(claire)
     for data in (f"bc:{b}:ok:job_permanent_today", f"bc:{b}:close", f"bc:{b}:guide", f"bs:{b}:show"):

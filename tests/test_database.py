@@ -98,8 +98,8 @@ async def test_a_failed_write_apologises_keeps_typed_text_out_of_the_logs_and_lo
                                    "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END")
     await amina.send(title)
     apology = await amina.wait_for_message()
-    assert apology.text in ("Sorry, something went wrong on my side. Please try again in a moment.",
-                            "Désolé, un problème est survenu de mon côté. Réessayez dans un instant.")  # item 5
+    assert apology.text in ("Sorry, I had a problem. Please try again in a moment.",
+                            "Désolé, j'ai eu un problème. Réessayez dans un instant.")  # item 5
     assert "error while handling update" in caplog.text and "IntegrityError" in caplog.text
     for personal in ("Zorgbibe", "0612345678", title):
         assert personal not in caplog.text

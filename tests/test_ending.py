@@ -17,7 +17,7 @@ from tests.test_meetings import tap
 
 END = date(2026, 9, 22)  # the planned end: 14 days (closure_warning_days) after Sep 8
 SEP_8 = datetime(2026, 9, 8, 6, 5, tzinfo=timezone.utc)  # 08:05 in Brussels, quiet hours over
-QUESTION_EN = "Hello {name}, your binôme with {partner} is planned to end on {date}. How do you feel about it?"
+QUESTION_EN = "Hello {name}, your binôme with {partner} is planned to end on {date}. What do you think?"
 INVALID = "This button is no longer valid."
 
 
@@ -76,7 +76,7 @@ async def test_both_asked_once_they_answer_and_the_coordinator_extends_by_two_mo
     await harness.tick()
     question = _questions(amina)[-1]
     assert question.text == QUESTION_EN.format(name="Amina", partner="Marc", date="September 22, 2026")
-    assert question.button_texts == ["✅ Ready to close", "⏳ I would like to extend"]
+    assert question.button_texts == ["✅ Ready to end", "⏳ I would like more time"]
     assert _questions(marc)[-1].text.startswith("Hello Marc, your binôme with Amina is planned to end on")
     card = next(m for m in claire.messages if "End near, no closure" in m.text)
     assert "Marc (mentor): not answered yet · Amina (mentee): not answered yet" in card.text
@@ -88,7 +88,7 @@ async def test_both_asked_once_they_answer_and_the_coordinator_extends_by_two_mo
     # Text instead of a button: the usual polite answer; the buttons still work after it.
     amina.skip_to_end()
     await amina.send("maybe")
-    assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet")
+    assert (await amina.wait_for_message()).text.startswith("I cannot read typed messages yet")
 
     # Three days of ticks every 6 hours: nobody is asked again.
     for _ in range(12):
@@ -97,17 +97,17 @@ async def test_both_asked_once_they_answer_and_the_coordinator_extends_by_two_mo
     assert _asked(session, ids) == (1, 1)
 
     # Marc is ready to close, without a word.
-    await tap(marc, _questions(marc)[-1], "✅ Ready to close")
+    await tap(marc, _questions(marc)[-1], "✅ Ready to end")
     shown = _questions(marc)[-1]
-    assert shown.text.endswith("Your answer: ✅ Ready to close.\nThank you. Do you want to add a word for your "
-                               "coordinator? (optional) Just type it here.")
+    assert shown.text.endswith("Your answer: ✅ Ready to end.\nThank you. Do you want to add a word for your "
+                               "coordinator? You do not have to. If you want, type it here.")
     await tap(marc, shown, "No, thanks")
     assert shown.text.endswith("Thank you, Marc. Your coordinator will see your answer. If you change your mind, you "
                                "can answer again below.")
     assert await _press(harness, marc, shown, shown.buttons[0][0][1]) == "Already answered, thank you."  # doubled
 
     # Amina would like to extend, with a word she shares.
-    await tap(amina, question, "⏳ I would like to extend")
+    await tap(amina, question, "⏳ I would like more time")
     amina.skip_to_end()
     await amina.send("I need one more month to finish my CV\u200b")
     share = await amina.wait_for_message()
@@ -117,7 +117,7 @@ async def test_both_asked_once_they_answer_and_the_coordinator_extends_by_two_mo
     assert "Your word, shared with your coordinator: «I need one more month to finish my CV»" in share.text
     close, extend = (row[0][1] for row in share.buttons)
     assert await _press(harness, amina, share, close) is None  # a changed mind
-    assert share.text.splitlines()[2] == "Your answer: ✅ Ready to close."
+    assert share.text.splitlines()[2] == "Your answer: ✅ Ready to end."
     assert await _press(harness, amina, share, extend) is None  # and back: the last answer counts
 
     claire.skip_to_end()
@@ -142,7 +142,7 @@ async def test_both_asked_once_they_answer_and_the_coordinator_extends_by_two_mo
     marc_start, amina_start = len(marc.messages), len(amina.messages)
     await harness.tick()
     told = "Hello {name}, good news: your binôme with {partner} goes on. It is now planned to end on November 22, " \
-           "2026. /help is there if you need anything."
+           "2026. If you need anything, send /help."
     assert told.format(name="Marc", partner="Amina") in [m.text for m in marc.messages[marc_start:]]
     assert told.format(name="Amina", partner="Marc") in [m.text for m in amina.messages[amina_start:]]
     with session() as s:
@@ -156,7 +156,7 @@ async def test_both_asked_once_they_answer_and_the_coordinator_extends_by_two_mo
 
     # A stale answer (the question of the old end) changes nothing.
     assert await _press(harness, amina, question, question.buttons[0][0][1]) == (
-        "This question was about an earlier end date: your binôme has been extended.")
+        "This question was about an old end date. Your binôme now lasts longer.")
 
     # The next scan clears "end near": the end is far now.
     clock.advance(minutes=16)
@@ -184,17 +184,17 @@ async def test_in_french_a_private_word_never_reaches_the_coordinator(harness, s
     question = _questions(marc, "doit se terminer le")[-1]
     assert question.text == ("Bonjour Marc, votre binôme avec Amina doit se terminer le 22 septembre 2026. "
                              "Qu'en pensez-vous ?")
-    assert question.button_texts == ["✅ D'accord pour clôturer", "⏳ J'aimerais prolonger"]
-    await tap(marc, question, "⏳ J'aimerais prolonger")
-    assert question.text.endswith("Votre réponse : ⏳ J'aimerais prolonger.\nMerci. Voulez-vous ajouter un mot pour "
-                                  "votre coordinateur ? (facultatif) Écrivez-le simplement ici.")
+    assert question.button_texts == ["✅ D'accord pour finir", "⏳ J'aimerais plus de temps"]
+    await tap(marc, question, "⏳ J'aimerais plus de temps")
+    assert question.text.endswith("Votre réponse : ⏳ J'aimerais plus de temps.\nMerci. Voulez-vous ajouter un mot pour "
+                                  "votre coordinateur ? Ce n'est pas obligatoire. Si vous voulez, écrivez-le ici.")
     marc.skip_to_end()
     await marc.send("SECRET-MOT: je suis fatigué")
     share = await marc.wait_for_message()
     assert share.text == "Merci. Le partager avec votre coordinateur ?"
     await tap(marc, share, "Non, le garder pour moi")
     assert "Votre mot reste privé : « SECRET-MOT: je suis fatigué »" in share.text
-    await tap(amina, _questions(amina, "doit se terminer le")[-1], "✅ D'accord pour clôturer")
+    await tap(amina, _questions(amina, "doit se terminer le")[-1], "✅ D'accord pour finir")
     await tap(amina, _questions(amina, "doit se terminer le")[-1], "Non merci")
     claire.skip_to_end()
     await harness.tick()
@@ -205,8 +205,9 @@ async def test_in_french_a_private_word_never_reaches_the_coordinator(harness, s
     assert all("SECRET-MOT" not in m.text for m in claire.messages)
     await tap(claire, card, "Prolonger d'1 mois")
     await harness.tick()
-    assert marc.messages[-1].text == ("Bonjour Marc, bonne nouvelle : votre binôme avec Amina continue. Sa fin est "
-                                      "maintenant prévue le 22 octobre 2026. /help est là si besoin.")
+    assert marc.messages[-1].text == ("Bonjour Marc, bonne nouvelle : votre binôme avec Amina continue. Il doit "
+                                      "maintenant se terminer le 22 octobre 2026. Si vous avez besoin de quelque "
+                                      "chose, envoyez /help.")
     with session() as s:
         assert s.get(Binome, ids["binome"]).planned_end_on == date(2026, 10, 22)
         notices = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "ending_answered")).all()
@@ -245,7 +246,7 @@ async def test_forged_foreign_and_paused_presses_change_nothing(harness, session
         assert not s.exec(select(AuditLog).where(AuditLog.action.in_(["binome.extended", "ending.answered"]))).all()
         s.get(Binome, ids["binome"]).status = BinomeStatus.PAUSED
     assert await _press(harness, marc, question, f"ee:{mine}:close") == (
-        "This question is closed: your binôme is paused or has ended.")
+        "This question is closed. Your binôme is paused or has ended.")
     await tap(claire, card, "3 months")  # a paused binôme may be extended
     with session() as s:
         assert s.get(Binome, ids["binome"]).planned_end_on == date(2026, 12, 22)

@@ -91,10 +91,10 @@ async def test_the_mentee_shares_a_word_the_mentor_keeps_his_and_the_coordinator
 
     shown = await evaluation_message(harness, clock, amina)
     assert shown.text == (
-        "Hello Amina! Your binôme with Marc has come to its end. Thank you for all you put into it. 🙏\n\n"
-        "Would you tell us how it went? 6 short questions, about a minute: one tap each. Your answers are "
-        "anonymous: the coordinator only sees totals, never your name.\n\n"
-        "Question 1 of 6\nWas the mentoring useful to you?\n1 = not at all … 5 = very much")
+        "Hello Amina! Your binôme with Marc has ended. Thank you for everything you did. 🙏\n\nCan you tell us how it "
+        "went? There are 6 short questions. It takes about a minute: one tap for each answer. Your answers are "
+        "anonymous. The coordinator sees only totals, never your name.\n\nQuestion 1 of 6\nWas the mentoring useful "
+        "to you?\n1 = not at all … 5 = very much")
     assert shown.button_texts == ["1", "2", "3", "4", "5"]
     await tap(amina, shown, "5")
     assert shown.text == ("Question 2 of 6\nDid you get on well with Marc, your mentor?\n"
@@ -102,16 +102,16 @@ async def test_the_mentee_shares_a_word_the_mentor_keeps_his_and_the_coordinator
     await answer_all(amina, shown, [5, 4, 3, 5])
     assert shown.text.startswith("Question 6 of 6\nWould you recommend the programme to a friend?")
     await tap(amina, shown, "5")
-    assert shown.text == "Anything to add? (optional)\nType a word here, or tap “Nothing to add”."
+    assert shown.text == "Anything to add? You do not have to.\nType a word here, or tap “Nothing to add”."
     assert shown.button_texts == ["Nothing to add"]
     amina.skip_to_end()
     await amina.send("Thank you, I found a job at the bakery!")
     share = await amina.wait_for_message()
-    assert share.text == "Thank you. Shall I share your word with the coordinator?"
+    assert share.text == "Thank you. Can I share your word with the coordinator?"
     assert share.button_texts == ["Yes, without my name", "No, keep it private"]
     await tap(amina, share, "Yes, without my name")
-    assert share.text == ("Thank you, Amina! 🌟 Your answers help the programme to do better for the next binômes.\n"
-                          "Your word will reach the coordinator, without your name.")
+    assert share.text == ("Thank you, Amina! 🌟 Your answers help the programme to do better for the next binômes.\nI "
+                          "will give your word to the coordinator, without your name.")
     with session() as s:
         row = s.get(Evaluation, opened["mentee"])
         assert (row.status, row.participant_id, row.binome_id) == ("done", None, None)  # anonymous now
@@ -162,7 +162,7 @@ async def test_the_mentee_shares_a_word_the_mentor_keeps_his_and_the_coordinator
     assert "/evaluations – Evaluations after closure (anonymous)" in help_lines
     amina.skip_to_end()
     await amina.send("/evaluations")
-    assert (await amina.wait_for_message()).text == "This command is for coordinators. /help shows yours."
+    assert (await amina.wait_for_message()).text == "This command is for coordinators. To see your commands, send /help."
 
 
 # ---------------------------------------------------------------- in French
@@ -175,18 +175,17 @@ async def test_in_french_nothing_to_add_a_shared_word_and_the_means_with_a_comma
     opened = close(session, ids, clock)
     shown = await evaluation_message(harness, clock, amina)
     assert shown.text == (
-        "Bonjour Amina ! Votre binôme avec Marc est arrivé à son terme. Merci pour tout ce que vous y avez "
-        "mis. 🙏\n\n"
-        "Vous nous dites comment ça s'est passé ? 6 petites questions, une minute environ : une touche par réponse. "
-        "Vos réponses sont anonymes : le coordinateur ne voit que des totaux, jamais votre nom.\n\n"
+        "Bonjour Amina ! Votre binôme avec Marc est terminé. Merci pour tout ce que vous avez fait. 🙏\n\nVous pouvez "
+        "nous dire comment ça s'est passé ? Il y a 6 petites questions. Cela prend une minute environ : une touche "
+        "par réponse. Vos réponses sont anonymes. Le coordinateur voit seulement des totaux, jamais votre nom.\n\n"
         "Question 1 sur 6\nLe mentorat vous a-t-il été utile ?\n1 = pas du tout … 5 = tout à fait")
     await tap(amina, shown, "4")
-    assert shown.text.startswith("Question 2 sur 6\nVous êtes-vous bien entendu(e) avec Marc, votre mentor ?")
+    assert shown.text.startswith("Question 2 sur 6\nEst-ce que ça s'est bien passé avec Marc, votre mentor ?")
     await answer_all(amina, shown, [4, 4, 4, 4, 4])
-    assert shown.text == ("Quelque chose à ajouter ? (facultatif)\n"
-                          "Écrivez un mot ici, ou touchez « Rien à ajouter ».")
+    assert shown.text == ("Quelque chose à ajouter ? Ce n'est pas obligatoire.\nÉcrivez un mot ici, ou touchez « "
+                          "Rien à ajouter ».")
     await tap(amina, shown, "Rien à ajouter")
-    assert shown.text == ("Merci, Amina ! 🌟 Vos réponses aident le dispositif à faire mieux pour les prochains "
+    assert shown.text == ("Merci, Amina ! 🌟 Vos réponses aident le programme à faire mieux pour les prochains "
                           "binômes.")
     with session() as s:
         row = s.get(Evaluation, opened["mentee"])
@@ -202,7 +201,7 @@ async def test_in_french_nothing_to_add_a_shared_word_and_the_means_with_a_comma
     share = await marc.wait_for_message()
     assert share.text == "Merci. Je partage votre mot avec le coordinateur ?"
     await tap(marc, share, "Oui, sans mon nom")
-    assert share.text.endswith("Votre mot sera transmis au coordinateur, sans votre nom.")
+    assert share.text.endswith("Je donne votre mot au coordinateur, sans votre nom.")
 
     await claire.send("/evaluations")
     lines = (await claire.wait_for_message()).text.splitlines()
@@ -210,7 +209,7 @@ async def test_in_french_nothing_to_add_a_shared_word_and_the_means_with_a_comma
                          "Binômes clôturés du 7 septembre 2025 au 7 septembre 2026"]
     assert lines[4] == "Moins de 5 réponses pour l'instant : rien n'est affiché, pour qu'elles restent anonymes."
     assert lines[6:] == ["Mentors (5 réponses)", "• Relation avec le mentoré : 4,4 / 5 (n = 5)",
-                         "• Progrès du mentoré : 4,2 / 5 (n = 5)", "• Soutien du dispositif : 4,0 / 5 (n = 5)",
+                         "• Progrès du mentoré : 4,2 / 5 (n = 5)", "• Soutien du programme : 4,0 / 5 (n = 5)",
                          "• Le referaient : 4,2 / 5 (n = 5)",
                          "Mots partagés avec le coordinateur (sans les noms) :",
                          "  “Un beau parcours, bravo à elle”"]
@@ -233,10 +232,10 @@ async def test_one_reminder_after_3_days_then_closed_unanswered_after_14_and_lat
     reminders = [m for m in amina.messages if m.text.startswith("⏰")]
     assert len(reminders) == 1
     assert reminders[0].text == (
-        "⏰ A gentle reminder, Amina: your evaluation of the binôme with Marc is still open until September 21, "
-        "2026. It takes a minute.\n\n"
-        "Question 3 of 6\nHave you moved forward towards your goal?\n1 = not at all … 5 = very much")
-    assert len([m for m in marc.messages if m.text.startswith("⏰ A gentle reminder, Marc")]) == 1
+        "⏰ A small reminder, Amina: you can still answer the evaluation of your binôme with Marc until September 21, "
+        "2026. It takes a minute.\n\nQuestion 3 of 6\nHave you moved forward towards your goal?\n1 = not at all … 5 "
+        "= very much")
+    assert len([m for m in marc.messages if m.text.startswith("⏰ A small reminder, Marc")]) == 1
     assert evaluation_kinds(session) == ["evaluation", "evaluation", "evaluation_reminder", "evaluation_reminder"]
     with session() as s:
         reminder = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "evaluation_reminder",
@@ -248,7 +247,7 @@ async def test_one_reminder_after_3_days_then_closed_unanswered_after_14_and_lat
         expired = s.exec(select(AuditLog).where(AuditLog.action == "evaluation.expired")).all()
         assert sorted(a.details["answered"] for a in expired) == [0, 2] and all(a.actor == "system" for a in expired)
         assert s.exec(select(AwaitedText)).all() == []
-    closed = "This evaluation is closed. Thank you all the same!"
+    closed = "This evaluation is closed. Thank you anyway!"
     assert await press(harness, amina, reminders[0], f"ev:{opened['mentee']}:progress:4") == closed
     assert await press(harness, marc, marc_shown, f"ev:{opened['mentor']}:relationship:4") == closed
     with session() as s:
@@ -282,21 +281,21 @@ async def test_forged_stale_doubled_and_out_of_range_presses_and_text_instead_of
     assert await press(harness, amina, shown, f"ev:{mine}:usefulness:1") == "Already answered, thank you."  # doubled
     amina.skip_to_end()
     await amina.send("Four")  # text where a button is expected
-    assert (await amina.wait_for_message()).text == ("Please use the buttons of the evaluation above: one tap is "
-                                                     "enough. 🙂")
+    assert (await amina.wait_for_message()).text == ("Please answer with the buttons of the evaluation above. One "
+                                                     "tap is enough. 🙂")
     await amina.send_sticker()
-    assert (await amina.wait_for_message()).text.startswith("Please use the buttons of the evaluation above")
+    assert (await amina.wait_for_message()).text.startswith("Please answer with the buttons of the evaluation above")
     await answer_all(amina, shown, [4, 4, 4, 4, 4])
     await amina.send("/help")  # a command: the bot forgets it was waiting for a word…
     await amina.wait_for_message()
     await amina.send("\u200b\u2063")  # …invisible text is not a word
-    assert (await amina.wait_for_message()).text == "I could not read any text in your message: please type it again."
+    assert (await amina.wait_for_message()).text == "I cannot find any text in your message. Please type it again."
     await amina.send("x" * 4000)  # …but typed text at the word step still is the word, cut to a word's length
     share = await amina.wait_for_message()
-    assert share.text == "Thank you. Shall I share your word with the coordinator?"
+    assert share.text == "Thank you. Can I share your word with the coordinator?"
     assert await press(harness, amina, shown, f"ev:{mine}:none") == "Already answered, thank you."  # a word is typed
     await amina.send("Another word")
-    assert (await amina.wait_for_message()).text.startswith("Please use the buttons of the evaluation above")
+    assert (await amina.wait_for_message()).text.startswith("Please answer with the buttons of the evaluation above")
     await tap(amina, share, "No, keep it private")
     assert await press(harness, amina, share, f"ev:{mine}:share:1") == (
         "You have already answered this evaluation. Thank you!")
@@ -304,7 +303,7 @@ async def test_forged_stale_doubled_and_out_of_range_presses_and_text_instead_of
         "You have already answered this evaluation. Thank you!")
     amina.skip_to_end()
     await amina.send("Hello again")  # nothing under way any more: the usual polite answer
-    assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet")
+    assert (await amina.wait_for_message()).text.startswith("I cannot read typed messages yet")
     with session() as s:
         row = s.get(Evaluation, mine)
         assert (row.word, row.word_shared) == ("x" * 1000, False)

@@ -91,7 +91,7 @@ async def test_a_meeting_planned_by_buttons_accepted_and_added_to_the_calendar(h
     soon = await amina.wait_for_message(predicate=lambda m: m.text.startswith("⏰"))
     assert soon.text.startswith("⏰ Bientôt : rencontre avec Marc à 17:00")
     answer = await amina.callback_answer(await amina.press(soon, text="Je serai là"))
-    assert answer["text"] == "C'est noté, à bientôt !"
+    assert answer["text"] == "D'accord, à bientôt !"
 
 
 async def test_i_cannot_come_warns_the_mentor_at_once_and_cancels_the_reminders(harness, session, clock):
@@ -127,9 +127,9 @@ async def test_i_cannot_come_warns_the_mentor_at_once_and_cancels_the_reminders(
     # Old buttons change nothing.
     proposal = next(m for m in amina.messages if m.text.startswith("Marc propose"))
     answer = await amina.callback_answer(await amina.press_data(proposal, f"m:{absence.meeting_id}:ok"))
-    assert answer["text"] == "Cette rencontre n'aura pas lieu : rien n'a été modifié."
+    assert answer["text"] == "Cette rencontre n'aura pas lieu. Je n'ai rien changé."
     answer = await amina.callback_answer(await amina.press_data(proposal, f"m:{absence.meeting_id}:r:ill"))
-    assert answer["text"] == "Cette rencontre n'aura pas lieu : rien n'a été modifié."
+    assert answer["text"] == "Cette rencontre n'aura pas lieu. Je n'ai rien changé."
     answer = await amina.callback_answer(await amina.press_data(proposal, "m:999:ok"))
     assert answer["text"] == "Ce bouton n'est plus valable."
     with session() as s:
@@ -142,11 +142,11 @@ async def test_another_time_is_asked_and_the_proposer_is_told(harness, session, 
     await harness.tick()
     await tap(amina, await amina.wait_for_message(), "Proposer un autre moment")
     days = await amina.wait_for_message()
-    assert days.text == "Quel jour vous conviendrait mieux ?"
+    assert days.text == "Quel jour vous convient le mieux ?"
     await tap(amina, days, "ven. 11 sept.")
     await tap(amina, days, "18:30")
     await tap(amina, days, "Appel vidéo")
-    assert days.text == "Envoyez-moi le lien de l'appel vidéo, ou touchez Passer pour en convenir plus tard."
+    assert days.text == "Envoyez-moi le lien de l'appel vidéo. Ou touchez Passer : vous le choisirez ensemble plus tard."
     await amina.send("https://visio.example.org/amina-marc")
     summary = await amina.wait_for_message()
     assert summary.text.startswith("Rencontre vendredi 11 septembre à 18:30, par appel vidéo "
@@ -154,11 +154,11 @@ async def test_another_time_is_asked_and_the_proposer_is_told(harness, session, 
     await tap(amina, summary, "Envoyer")
     await harness.tick()
     texts = [m.text for m in marc.messages]
-    assert texts[-2].startswith("Amina ne peut pas jeudi 10 septembre à 17:00")
+    assert texts[-2].startswith("Amina ne peut pas venir jeudi 10 septembre à 17:00")
     assert texts[-1] == ("Amina propose une rencontre vendredi 11 septembre à 18:30, par appel vidéo "
                          "(https://visio.example.org/amina-marc).")
     await amina.send("merci")  # nothing is awaited any more: the usual answer
-    assert "texte libre" in (await amina.wait_for_message()).text
+    assert "messages écrits" in (await amina.wait_for_message()).text
 
 
 async def test_another_place_can_be_left_to_agree_later(harness, session, clock):
@@ -167,8 +167,8 @@ async def test_another_place_can_be_left_to_agree_later(harness, session, clock)
     days = await marc.wait_for_message()
     for label in ("jeu. 10 sept.", "17:00", "Un autre lieu", "Passer"):
         await tap(marc, days, label)
-    assert days.text == ("Rencontre jeudi 10 septembre à 17:00, dans un lieu à convenir ensemble. "
-                         "Je l'envoie à Amina ?")
+    assert days.text == ("Rencontre jeudi 10 septembre à 17:00, dans un lieu à choisir ensemble. Je l'envoie "
+                         "à Amina ?")
 
 
 async def test_someone_elses_meeting_buttons_do_nothing(harness, session, clock):
@@ -291,8 +291,8 @@ async def test_the_mentor_is_nudged_when_the_cadence_says_a_meeting_is_due(harne
     clock.advance(days=1)
     await harness.tick()
     nudge = await marc.wait_for_message()
-    assert nudge.text == ("Il est temps de planifier votre prochaine rencontre avec Amina : le dispositif en "
-                          "prévoit 2 par mois. Touchez /meeting pour choisir un jour.")
+    assert nudge.text == ("Il est temps de planifier votre prochaine rencontre avec Amina. Le programme en prévoit 2 "
+                          "par mois. Touchez /meeting pour choisir un jour.")
     await harness.tick()
     assert len(marc.messages) == 1  # once, not at every tick
     assert amina.messages == []
@@ -358,10 +358,10 @@ async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_
     assert menu.text == ("Votre prochaine rencontre : jeudi 10 septembre à 17:00, sur le lieu de travail de Marc "
                          "(Banque du Midi) (confirmée).")
     await tap(amina, menu, "La déplacer")
-    assert menu.text == "Je préviens Marc que la rencontre est déplacée. Quel jour vous conviendrait mieux ?"
+    assert menu.text == "Je préviens Marc que la rencontre est déplacée. Quel jour vous convient le mieux ?"
     await harness.tick()
     moved = await marc.wait_for_message()
-    assert moved.text == "🔁 Amina doit déplacer la rencontre jeudi 10 septembre à 17:00 et va proposer un autre moment."
+    assert moved.text == "🔁 Amina doit déplacer la rencontre jeudi 10 septembre à 17:00. Amina va proposer un autre moment."
     assert str(Calendar.from_ical((await marc.wait_for_message()).document["data"])["METHOD"]) == "CANCEL"
     await tap(amina, menu, "ven. 11 sept.")
     await tap(amina, menu, "18:00")
@@ -377,11 +377,11 @@ async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_
     await marc.send("/meeting")
     menu = await marc.wait_for_message()
     await tap(marc, menu, "L'annuler")
-    assert menu.text == "La rencontre est annulée ; je préviens Amina tout de suite."
+    assert menu.text == "La rencontre est annulée. Je préviens Amina tout de suite."
     await harness.tick()
     cancelled, removal = amina.messages[-2:]  # the text, then the file that removes it from the calendar
     assert removal.document is not None
-    assert cancelled.text == "✖ Marc a annulé la rencontre vendredi 11 septembre à 18:00. /meeting pour en planifier une autre."
+    assert cancelled.text == "✖ Marc a annulé la rencontre vendredi 11 septembre à 18:00. Pour en planifier une autre, envoyez /meeting."
     with session() as s:
         statuses = [m.status for m in s.exec(select(Meeting).order_by(Meeting.id)).all()]
         assert statuses.count(MeetingStatus.CANCELLED) == 2
@@ -424,7 +424,7 @@ async def test_a_rhythm_set_once_keeps_the_next_meeting_planned(harness, session
     await amina.send("/meeting")
     menu = await amina.wait_for_message()
     await tap(amina, menu, "Arrêter le rythme")
-    assert menu.text == "Le rythme est arrêté : les rencontres déjà prévues restent. Je préviens Marc."
+    assert menu.text == "Les rencontres régulières sont arrêtées. Les rencontres déjà prévues restent. Je préviens Marc."
     count = len(times)
     clock.advance(days=30)
     await harness.tick()

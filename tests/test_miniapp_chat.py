@@ -22,7 +22,7 @@ async def test_web_gives_a_coordinator_a_link_that_works_once_and_nobody_else(ha
                                                       "who runs Binôme can turn it on (WEB_URL).")
     harness.services.settings = harness.services.settings.model_copy(update={"web_url": WEB_URL})
     await amina.send("/web")
-    assert (await amina.wait_for_message()).text == "This command is for coordinators. /help shows yours."
+    assert (await amina.wait_for_message()).text == "This command is for coordinators. To see your commands, send /help."
     await claire.send("/web")
     answer = await claire.wait_for_message()
     assert answer.text.startswith("Your link to the follow-up table, for a computer's browser. It works once, for "

@@ -40,12 +40,12 @@ async def test_in_french_a_minor_waits_for_the_guardian_then_reads_a_consent_for
     lea = harness.server.user(first_name="Léa", language_code="fr")
     await lea.send(f"/start {ids['mentee_token']}")
     held = await lea.wait_for_message()
-    assert held.text == ("Bonjour Léa ! Merci de rejoindre «Lycée Jean Moulin». Avant de commencer, ton école prévient "
-                         "ta famille. Quand c'est fait, ton coordinateur ou ta coordinatrice te le dira, et ce même "
-                         "lien marchera. À bientôt !")
+    assert held.text == ("Bonjour Léa ! Merci de rejoindre «Lycée Jean Moulin». D'abord, ton école prévient ta "
+                         "famille. Ensuite, ton coordinateur ou ta coordinatrice te le dira. Après, ce même lien "
+                         "marchera. À bientôt !")
     await harness.tick()
     assert claire.messages[-1].text.startswith("🔒 Léa Benali (tutoré, binôme B01, mineur·e) a voulu rejoindre le "
-                                               "dispositif, mais l'information de son représentant légal n'est pas "
+                                               "programme, mais l'information de son représentant légal n'est pas "
                                                "enregistrée")
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("DEFAULT_LANGUAGE", "fr")

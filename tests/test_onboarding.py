@@ -41,7 +41,7 @@ async def test_mentee_is_onboarded_in_french(harness, session, clock):
 
     await amina.press(consent, text="J'accepte")
     question = await amina.wait_for_message()
-    assert question.text == "Dans quelle langue voulez-vous que je vous écrive ?"
+    assert question.text == "Dans quelle langue voulez-vous mes messages ?"
     assert question.button_texts[0] == "✓ Français"
     assert "English" in question.button_texts
     assert amina.messages[0].edited and amina.messages[0].reply_markup in (None, {"inline_keyboard": []})
@@ -156,7 +156,7 @@ async def test_a_used_link_cannot_link_a_second_account(harness, session, clock)
     await onboard(amina, tokens["mentee"])
     other = harness.server.user(first_name="Sam", language_code="fr")
     await other.send(f"/start {tokens['mentee']}")
-    assert "déjà été utilisé" in (await other.wait_for_message()).text
+    assert "a déjà utilisé ce lien" in (await other.wait_for_message()).text
     # The rightful owner tapping again is simply welcomed back.
     await amina.send(f"/start {tokens['mentee']}")
     assert "Tout est prêt, Amina" in (await amina.wait_for_message()).text
@@ -194,7 +194,7 @@ async def test_consent_refused_keeps_nothing_and_the_link_still_works(harness, s
     consent = await amina.wait_for_message()
     await amina.press(consent, text="Je refuse")
     await harness.server.settle()
-    assert "je n'ai rien gardé de votre compte Telegram" in amina.messages[0].text
+    assert "Je ne garde rien de votre compte Telegram" in amina.messages[0].text
     with session() as s:
         refused = s.get(Participant, mentee.id)
         assert refused.status == ParticipantStatus.DECLINED
@@ -215,7 +215,7 @@ async def test_stop_pauses_messages_and_start_resumes(harness, session, clock):
     await onboard(amina, tokens["mentee"])
 
     await amina.send("/stop")
-    assert "je ne vous enverrai plus rien" in (await amina.wait_for_message()).text
+    assert "Je ne vous envoie plus de messages" in (await amina.wait_for_message()).text
     await amina.send("/stop")
     assert "déjà en pause" in (await amina.wait_for_message()).text
     await onboard(marc, tokens["mentor"])
@@ -238,7 +238,7 @@ async def test_language_can_be_changed_later(harness, session, clock):
     question = await amina.wait_for_message()
     assert question.button_texts[0] == "✓ Français"
     await amina.press(question, text="English")
-    assert (await amina.wait_for_message()).text == "Done: I will write to you in English from now on."
+    assert (await amina.wait_for_message()).text == "Done. From now on, I write to you in English."
     await amina.send("/help")
     assert (await amina.wait_for_message()).text.startswith("Here is what you can do:")
     menu = harness.server.commands(scope={"type": "chat", "chat_id": amina.id})
@@ -249,9 +249,9 @@ async def test_strangers_and_odd_messages_get_a_clear_answer(harness, session, c
     seed(session, clock)
     stranger = harness.server.user(first_name="Eve", language_code="fr")
     await stranger.send("/start")
-    assert "ouvrez le lien personnel" in (await stranger.wait_for_message()).text
+    assert "ouvrez votre lien personnel" in (await stranger.wait_for_message()).text
     await stranger.send_sticker()
-    assert "ouvrez le lien personnel" in (await stranger.wait_for_message()).text
+    assert "ouvrez votre lien personnel" in (await stranger.wait_for_message()).text
     await stranger.send("/help")
     assert "/start" in (await stranger.wait_for_message()).text
     with session() as s:
@@ -263,7 +263,7 @@ async def test_participant_sending_photos_text_and_unknown_commands(harness, ses
     amina = harness.server.user(first_name="Amina", language_code="fr")
     await onboard(amina, tokens["mentee"])
     await amina.send_photo()
-    assert "que du texte et des boutons" in (await amina.wait_for_message()).text
+    assert "seulement le texte et les boutons" in (await amina.wait_for_message()).text
     await amina.send("x" * 4096)
     assert "boutons et les commandes" in (await amina.wait_for_message()).text
     await amina.send("/nimportequoi")

@@ -60,9 +60,9 @@ async def test_paused_from_the_summary_nothing_runs_but_help_then_it_resumes_on_
     marc_start, amina_start = len(marc.messages), len(amina.messages)
     await harness.tick()
     assert _texts_since(marc, marc_start) == [
-        "Hello Marc, your binôme with Amina is paused until September 21, 2026: no check-in in the meantime. You "
-        "can still write /help if you need anything, and you can still arrange a meeting together (/meeting) if you "
-        "both wish."]
+        "Hello Marc, your binôme with Amina is paused until September 21, 2026. You get no check-in until then. If "
+        "you need anything, you can still send /help. You can also still plan a meeting together with /meeting, if "
+        "you both want to."]
     assert _texts_since(amina, amina_start)[0].startswith("Hello Amina, your binôme with Marc is paused until")
     with session() as s:
         skipped = s.exec(select(CheckIn)).all()
@@ -112,9 +112,9 @@ async def test_paused_from_the_summary_nothing_runs_but_help_then_it_resumes_on_
     assert _texts_since(marc, marc_start) == []
     clock.set(SEP_21)
     await harness.tick()
-    assert _texts_since(marc, marc_start)[0] == ("Hello Marc, your binôme with Amina resumes: the check-ins start "
-                                                 "again in the coming days. /help is there if you need anything.")
-    assert _texts_since(amina, amina_start)[-1].startswith("Hello Amina, your binôme with Marc resumes")
+    assert _texts_since(marc, marc_start)[0] == ("Hello Marc, your binôme with Amina starts again. The check-ins "
+                                                 "start again in the coming days. If you need anything, send /help.")
+    assert _texts_since(amina, amina_start)[-1].startswith("Hello Amina, your binôme with Marc starts again")
     with session() as s:
         binome = s.get(Binome, ids["binome"])
         assert (binome.status, binome.paused_on, binome.resume_on) == (BinomeStatus.ACTIVE, None, None)
@@ -122,7 +122,7 @@ async def test_paused_from_the_summary_nothing_runs_but_help_then_it_resumes_on_
         assert resumed.actor == "system" and resumed.details["on_its_date"] is True
     clock.set(datetime(2026, 9, 23, 16, 5, tzinfo=timezone.utc))  # Wednesday 18:05 in Brussels
     await harness.tick()
-    assert amina.messages[-1].text.startswith("👋 Check-in time, Amina!")
+    assert amina.messages[-1].text.startswith("👋 Amina, it is time for your check-in!")
 
 
 async def test_in_french_paused_with_no_date_and_resumed_by_the_coordinator(harness, session, clock):
@@ -137,9 +137,10 @@ async def test_in_french_paused_with_no_date_and_resumed_by_the_coordinator(harn
     assert "⏸ En pause depuis le 7 septembre (stage à l'étranger), sans date de reprise." in shown.text.splitlines()
     await harness.tick()
     assert marc.messages[-1].text == (
-        "Bonjour Marc, votre binôme avec Amina est en pause pour le moment : pas de point d'étape pendant ce temps ; "
-        "votre coordinateur vous dira quand il reprend. Vous pouvez toujours écrire /help si besoin, et vous pouvez "
-        "toujours organiser une rencontre ensemble (/meeting) si vous le souhaitez tous les deux.")
+        "Bonjour Marc, votre binôme avec Amina est en pause pour le moment. Vous ne recevez pas de point d'étape "
+        "pendant ce temps. Votre coordinateur vous dira quand il reprend. Si vous avez besoin de quelque chose, vous "
+        "pouvez toujours envoyer /help. Vous pouvez aussi prévoir une rencontre ensemble avec /meeting, si vous le "
+        "voulez tous les deux.")
     assert amina.messages[-1].text.startswith("Bonjour Amina, votre binôme avec Marc est en pause pour le moment")
     clock.advance(days=3)
     marc_start = len(marc.messages)
@@ -147,8 +148,9 @@ async def test_in_french_paused_with_no_date_and_resumed_by_the_coordinator(harn
     assert shown.button_texts[0] == "⏸ Mettre en pause"
     assert not any("En pause" in line for line in shown.text.splitlines())
     await harness.tick()
-    assert _texts_since(marc, marc_start)[0] == ("Bonjour Marc, votre binôme avec Amina reprend : les points "
-                                                 "d'étape recommencent dans les prochains jours. /help est là si besoin.")
+    assert _texts_since(marc, marc_start)[0] == ("Bonjour Marc, votre binôme avec Amina reprend. Les points d'étape "
+                                                 "recommencent dans les prochains jours. Si vous avez besoin de "
+                                                 "quelque chose, envoyez /help.")
     assert amina.messages[-1].text.startswith("Bonjour Amina, votre binôme avec Marc reprend")
     with session() as s:
         resumed = s.exec(select(AuditLog).where(AuditLog.action == "binome.resumed")).one()

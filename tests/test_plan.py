@@ -90,20 +90,20 @@ async def test_both_build_and_edit_the_plan_which_is_ordered_by_due_date(harness
     assert view.button_texts == ["➕ Add an action"]
     assert view.buttons[0][0][1] == "p:0:add"
     added = await add_by_buttons(amina, view, "Update my CV", "CV and letters", "In 1 week")
-    assert added.text == "Added to the plan:\n⬜ Update my CV — due Mon, Sep 14"
+    assert added.text == "Added to the plan:\n⬜ Update my CV — by Mon, Sep 14"
     assert added.button_texts == ["➕ Add another", "📋 The plan"]
     await add_by_buttons(amina, added, "Call the job centre", "Skip", "No date")
 
     view = await open_plan(marc)
-    assert view.text.startswith("📋 Your action plan, soonest due first:\n\n1. ⬜ Update my CV — due Mon, Sep 14\n"
-                                "2. ⬜ Call the job centre")
+    assert view.text.startswith("📋 Your action plan. The most urgent actions come first:\n\n1. ⬜ Update my CV — by "
+                                "Mon, Sep 14\n2. ⬜ Call the job centre")
     assert "You and Amina can both add" in view.text
     added = await add_by_buttons(marc, view, "Visit the job fair", "Network", "End of the month")
     added = await add_by_buttons(marc, added, "Practise an interview", "Skip", "In 2 weeks")
     await tap(marc, added, "The plan")
-    assert added.text.split("\n\n")[1] == ("1. ⬜ Update my CV — due Mon, Sep 14\n"
-                                           "2. ⬜ Practise an interview — due Mon, Sep 21\n"
-                                           "3. ⬜ Visit the job fair — due Wed, Sep 30\n"
+    assert added.text.split("\n\n")[1] == ("1. ⬜ Update my CV — by Mon, Sep 14\n"
+                                           "2. ⬜ Practise an interview — by Mon, Sep 21\n"
+                                           "3. ⬜ Visit the job fair — by Wed, Sep 30\n"
                                            "4. ⬜ Call the job centre")
     assert added.button_texts[:4] == ["1. Update my CV", "2. Practise an interview", "3. Visit the job fair",
                                       "4. Call the job centre"]
@@ -112,35 +112,33 @@ async def test_both_build_and_edit_the_plan_which_is_ordered_by_due_date(harness
     clock.advance(hours=1)
     view = await open_plan(amina)
     await tap(amina, view, "Practise an interview")
-    assert view.text == ("⬜ Practise an interview — due Mon, Sep 21\nStatus: to do\nDue: Monday, September 21\n"
+    assert view.text == ("⬜ Practise an interview — by Mon, Sep 21\nStatus: to do\nPlanned for: Monday, September 21\n"
                          "Added by Marc, Monday, September 7")
     assert view.button_texts == ["✅ Done", "▶️ In progress", "⛔ Blocked", "✖ Drop", "✏️ Rename", "📅 Date", "🏷 Kind",
                                  "🕘 History", "← The plan"]
     await tap(amina, view, "In progress")
-    assert view.text.startswith("▶️ Practise an interview — due Mon, Sep 21\nStatus: in progress")
+    assert view.text.startswith("▶️ Practise an interview — by Mon, Sep 21\nStatus: in progress")
     assert "⬜ To do" in view.button_texts and "▶️ In progress" not in view.button_texts
     await tap(amina, view, "Rename")
     assert view.text == "Send me the new title."
     await amina.send("Practise a job interview with Marc")
     detail = await amina.wait_for_message()
-    assert detail.text.startswith("▶️ Practise a job interview with Marc — due Mon, Sep 21")
+    assert detail.text.startswith("▶️ Practise a job interview with Marc — by Mon, Sep 21")
     await tap(amina, detail, "Date")
     await tap(amina, detail, "In 1 month")
-    assert detail.text.startswith("▶️ Practise a job interview with Marc — due Wed, Oct 7")
+    assert detail.text.startswith("▶️ Practise a job interview with Marc — by Wed, Oct 7")
     await tap(amina, detail, "Kind")
     await tap(amina, detail, "Language")
     assert "Kind: 🗣 Language" in detail.text
     await tap(amina, detail, "History")
-    assert detail.text.replace("\u202f", " ") == ("🕘 History of “Practise a job interview with Marc”:\n"
-                           "Mon, Sep 7, 10:00 AM — Marc: added the action\n"
-                           "Mon, Sep 7, 10:00 AM — Marc: due date: Mon, Sep 21\n"
-                           "Mon, Sep 7, 11:00 AM — Amina: to do → in progress\n"
-                           "Mon, Sep 7, 11:00 AM — Amina: renamed it\n"
-                           "Mon, Sep 7, 11:00 AM — Amina: due date: Wed, Oct 7\n"
-                           "Mon, Sep 7, 11:00 AM — Amina: kind: 🗣 Language")
+    assert detail.text.replace("\u202f", " ") == ("🕘 History of “Practise a job interview with Marc”:\nMon, Sep 7, "
+                           "10:00 AM — Marc: added the action\nMon, Sep 7, 10:00 AM — Marc: date: Mon, Sep 21\nMon, "
+                           "Sep 7, 11:00 AM — Amina: to do → in progress\nMon, Sep 7, 11:00 AM — Amina: renamed it\n"
+                           "Mon, Sep 7, 11:00 AM — Amina: date: Wed, Oct 7\nMon, Sep 7, 11:00 AM — Amina: kind: 🗣 "
+                           "Language")
     await tap(amina, detail, "Back")
     await tap(amina, detail, "The plan")
-    assert "3. ▶️ Practise a job interview with Marc — due Wed, Oct 7" in detail.text
+    assert "3. ▶️ Practise a job interview with Marc — by Wed, Oct 7" in detail.text
 
     # The mentor sees the change; dropping an action moves it out of the open plan, with a way back.
     view = await set_status(marc, "Call the job centre", "Drop")
@@ -189,9 +187,9 @@ async def test_the_mentor_hears_of_done_actions_once_a_day_grouped(harness, sess
     clock.set(datetime(2026, 9, 7, 16, 0, tzinfo=timezone.utc))  # 18:00 in Brussels
     await harness.tick()
     notice = await marc.wait_for_message(predicate=lambda m: m.text.startswith("🎉"))
-    assert notice.text == ("🎉 Amina has done 3 actions of the plan:\n✅ Update my CV\n✅ Send three applications\n"
-                           "✅ Call the job centre\n\nA word of encouragement from you will count. /plan shows the "
-                           "whole plan.")
+    assert notice.text == ("🎉 Amina has done 3 actions of the plan:\n✅ Update my CV\n✅ Send three applications\n✅ "
+                           "Call the job centre\n\nA word of encouragement from you will count. /plan shows the whole "
+                           "plan.")
     await harness.tick()
     with session() as s:
         queued = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "plan_done")).all()
@@ -228,8 +226,8 @@ async def test_a_blocked_action_asks_the_mentee_what_blocks_it(harness, session,
     add(session, ids, "Call the job centre")
     add(session, ids, "Buy a suit", minutes=1)
     view = await set_status(amina, "Call the job centre", "Blocked")
-    assert view.text == ("⛔ “Call the job centre” is blocked. What blocks it? Tell me in a few words (only you and "
-                         "your mentor will see it), or tap Skip.")
+    assert view.text == ("⛔ “Call the job centre” is blocked. What is the problem? Tell me in a few words. Only you "
+                         "and your mentor will see it. Or tap Skip.")
     await tap(amina, view, "Skip")
     assert view.text.startswith("⛔ Call the job centre\nStatus: blocked") and "What blocks it" not in view.text
 
@@ -277,10 +275,10 @@ async def test_the_mentor_reviews_the_plan_after_a_meeting_held(harness, session
     add(session, ids, "Visit the fair", minutes=2)
     meeting_id, offer = await held_meeting(harness, session, ids, marc)
     await tap(marc, offer, "Review the action plan now")
-    assert offer.text == "📋 Plan review — how is this one going?\n\n⬜ Update my CV — ⚠️ due Sat, Sep 5"
+    assert offer.text == "📋 Plan review — how is this one going?\n\n⬜ Update my CV — ⚠️ by Sat, Sep 5"
     assert offer.button_texts == ["✅ Done", "▶️ Still on", "✖ Drop"]
     await tap(marc, offer, "Done")
-    assert offer.text.endswith("⬜ Send three applications — due Thu, Sep 10")
+    assert offer.text.endswith("⬜ Send three applications — by Thu, Sep 10")
     # The mentee cannot drive the mentor's review, even with the mentor's buttons.
     assert await forged(amina, view := await open_plan(amina), offer.buttons[0][2][1]) == \
         "This button is no longer valid."
@@ -294,15 +292,15 @@ async def test_the_mentor_reviews_the_plan_after_a_meeting_held(harness, session
     question = await marc.wait_for_message()
     await tap(marc, question, "Job search")
     await tap(marc, question, "In 2 weeks")
-    assert question.text == "Added to the plan:\n⬜ Apply to the bank's traineeship — due Mon, Sep 21"
+    assert question.text == "Added to the plan:\n⬜ Apply to the bank's traineeship — by Mon, Sep 21"
     assert question.button_texts == ["➕ Something else new", "✔ No, finished"]
     await tap(marc, question, "No, finished")
     assert question.text == ("Plan reviewed, thank you!\n✅ 1 done\n➕ 1 new\n✖ 1 dropped\n"
                              "I am telling Amina about the new actions.")
     await harness.tick()
     news = await amina.wait_for_message(predicate=lambda m: m.text.startswith("📋 Marc added"))
-    assert news.text == ("📋 Marc added 1 action to your plan:\n⬜ Apply to the bank's traineeship — due Mon, Sep 21"
-                         "\n\n/plan shows the whole plan.")
+    assert news.text == ("📋 Marc added 1 action to your plan:\n⬜ Apply to the bank's traineeship — by Mon, Sep 21\n"
+                         "\nTo see the whole plan, send /plan.")
     with session() as s:
         statuses = {a.title: a.status for a in s.exec(select(PlanAction))}
         assert statuses == {"Update my CV": "done", "Send three applications": "todo", "Visit the fair": "dropped",
@@ -364,15 +362,15 @@ async def test_bad_input_is_answered_politely_and_changes_nothing(harness, sessi
     # A sticker while the title is awaited, then the title: nothing lost.
     await tap(amina, view, "Add")
     await amina.send_sticker()
-    assert (await amina.wait_for_message()).text == "I can only read text and buttons. /help lists what you can do."
+    assert (await amina.wait_for_message()).text == "I can only read text and buttons. To see what you can do, send /help."
     await amina.send("x" * 250)
-    assert (await amina.wait_for_message()).text == ("Please keep it shorter (200 characters at most) and send it "
-                                                     "again.")
+    assert (await amina.wait_for_message()).text == ("This is too long. Please write 200 characters at most and send "
+                                                     "it again.")
     await amina.send("Ask the library for a computer")
     question = await amina.wait_for_message()
     # Text typed where buttons are expected: the usual polite answer, the action stays, the buttons still work.
     await amina.send("training")
-    assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet: please use the buttons")
+    assert (await amina.wait_for_message()).text.startswith("I cannot read typed messages yet. Please use the buttons")
     await tap(amina, question, "Training")
     await tap(amina, question, "No date")
     # A command in the middle forgets an awaited title.
@@ -380,7 +378,7 @@ async def test_bad_input_is_answered_politely_and_changes_nothing(harness, sessi
     await amina.send("/plan")
     await amina.wait_for_message()
     await amina.send("This is not a title")
-    assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet")
+    assert (await amina.wait_for_message()).text.startswith("I cannot read typed messages yet")
 
     with session() as s:
         actions = s.exec(select(PlanAction).order_by(PlanAction.id)).all()
@@ -417,7 +415,7 @@ async def test_a_restart_in_the_middle_of_the_review_and_of_adding_loses_nothing
         await tick(application)
         await harness.server.settle()
         assert (await amina.wait_for_message(predicate=lambda m: m.text.startswith("📋 Marc added"))).text \
-            .startswith("📋 Marc added 1 action to your plan:\n⬜ Ask for a reference letter — due Mon, Sep 14")
+            .startswith("📋 Marc added 1 action to your plan:\n⬜ Ask for a reference letter — by Mon, Sep 14")
     await harness.application.initialize()  # let the fixture shut it down as usual
     await harness.application.start()
     await harness.application.updater.start_polling(poll_interval=0, timeout=1)
@@ -447,7 +445,7 @@ async def test_a_text_asked_for_is_forgotten_when_another_step_is_taken(harness,
     await tap(amina, detail, "Date")
     await tap(amina, detail, "In 1 week")
     await amina.send("hello")
-    assert (await amina.wait_for_message()).text.startswith("I cannot read free text yet")
+    assert (await amina.wait_for_message()).text.startswith("I cannot read typed messages yet")
     with session() as s:
         assert s.get(PlanAction, action_id).title == "Update my CV and LinkedIn"
 
@@ -460,8 +458,7 @@ async def test_an_invisible_title_is_refused_politely_and_nul_is_dropped(harness
     view = await open_plan(amina)
     await tap(amina, view, "Add")
     await amina.send(INVISIBLE)
-    assert (await amina.wait_for_message()).text == ("I could not read any text in your message: please type it "
-                                                     "again.")
+    assert (await amina.wait_for_message()).text == ("I cannot find any text in your message. Please type it again.")
     with session() as s:
         assert s.exec(select(PlanAction)).all() == []
     await amina.send("\x00Update\x00 my\u200b CV\x07")  # the question is still waiting for its title
@@ -471,7 +468,7 @@ async def test_an_invisible_title_is_refused_politely_and_nul_is_dropped(harness
         assert [a.title for a in s.exec(select(PlanAction)).all()] == ["Update my CV"]
     # A word where a title is not awaited is no place for invisible text either: nothing stored, a kind answer.
     await amina.send("\u2060\x00")
-    assert (await amina.wait_for_message()).text.startswith("I could not read any text in your message")
+    assert (await amina.wait_for_message()).text.startswith("I cannot find any text in your message")
 
 
 @pytest.fixture
@@ -509,7 +506,7 @@ async def test_a_title_with_nul_is_stored_without_it_on_postgresql(server, clock
             await amina.send("Update\x00 my CV\u200b")
             assert (await amina.wait_for_message()).text == "“Update my CV”: which kind of action is it?"
             await amina.send("\x00\u2060")
-            assert (await amina.wait_for_message()).text.startswith("I could not read any text in your message")
+            assert (await amina.wait_for_message()).text.startswith("I cannot find any text in your message")
             server.attach_application(None)
         with session_scope(engine) as s:
             assert [a.title for a in s.exec(select(PlanAction)).all()] == ["Update my CV"]

@@ -124,11 +124,11 @@ async def test_mydata_gives_a_summary_and_exactly_her_data_as_json_and_csv(harne
     summary = await amina.wait_for_message()
     lines = summary.text.splitlines()
     assert lines[0] == "🔒 What I keep about you, Amina:"
-    assert "• your consent, given on August 18, 2026;" in lines
+    assert "• your agreement, given on August 18, 2026;" in lines
     assert "• 1 binôme, 1 meeting, 1 plan action you wrote, 1 check-in, 0 evaluations, 0 messages I sent you." in lines
     assert any(line.startswith("Who sees what: your mentor sees your meetings") for line in lines)
-    assert "How long: until 12 months after the end of your last binôme; then it is erased." in lines
-    assert summary.button_texts == ["🗑 Withdraw my consent"]
+    assert "How long: until 12 months after the end of your last binôme. Then I delete it." in lines
+    assert summary.button_texts == ["🗑 Take back my agreement"]
     first, second = await _documents(amina)
     assert first["file_name"] == "mydata-2026-09-07.json" and second["file_name"] == "mydata-2026-09-07.csv"
     data = json.loads(first["data"])
@@ -164,14 +164,14 @@ async def test_mydata_in_french_and_for_a_stranger(harness, session, clock):
     await amina.send("/mydata")
     summary = await amina.wait_for_message()
     assert summary.text.startswith("🔒 Ce que je garde sur vous, Amina :")
-    assert "Combien de temps : jusqu'à 12 mois après la fin de votre dernier binôme ; ensuite tout est effacé." \
+    assert "Combien de temps : jusqu'à 12 mois après la fin de votre dernier binôme. Ensuite, j'efface tout." \
         in summary.text.splitlines()
     json_file, csv_file = await _documents(amina)
     assert csv_file["data"].decode("utf-8-sig").splitlines()[0] == "rubrique,numéro,champ,valeur"
     stranger = harness.server.user(first_name="Inconnu", language_code="fr")
     await stranger.send("/mydata")
     assert (await stranger.wait_for_message()).text == (
-        "Vous n'avez pas rejoint de programme avec moi : je ne garde rien sur ce compte Telegram.")
+        "Vous n'avez pas rejoint de programme avec moi. Je ne garde rien sur ce compte Telegram.")
     await stranger.send("/forget")
     assert (await stranger.wait_for_message()).text.startswith("Vous n'avez pas rejoint")
 
@@ -190,11 +190,11 @@ async def test_forget_asks_explains_closes_tells_and_leaves_no_trace(harness, se
     await amina.send("/forget")
     asked = await amina.wait_for_message()
     assert asked.text.splitlines()[:4] == [
-        "Do you want me to erase your data?", "", "What happens then:",
+        "Do you want me to delete your data?", "", "What happens then:",
         "• your binôme with Marc ends now, and your coordinator is told;"]
-    assert asked.button_texts == ["🗑 Yes, erase my data", "↩️ No, keep everything"]
+    assert asked.button_texts == ["🗑 Yes, delete my data", "↩️ No, keep everything"]
     await tap(amina, asked, "↩️ No, keep everything")
-    assert asked.text == "Good, nothing changes. /help is there if you need anything."
+    assert asked.text == "Good, nothing changes. If you need anything, send /help."
     with session() as s:
         assert s.get(Participant, ids["mentee"]).erased_at is None
     await amina.send("/forget")
@@ -202,8 +202,8 @@ async def test_forget_asks_explains_closes_tells_and_leaves_no_trace(harness, se
     answer = await marc.callback_answer(await marc.press_data(asked, f"fg:{ids['mentee']}:yes"))  # not his
     await harness.server.settle()
     assert answer["text"] == "This button is no longer valid."
-    await tap(amina, asked, "🗑 Yes, erase my data")
-    assert asked.text.startswith("Done: your data has been erased and your binôme has ended")
+    await tap(amina, asked, "🗑 Yes, delete my data")
+    assert asked.text.startswith("Done: I have deleted your data and your binôme has ended")
     answer = await amina.callback_answer(await amina.press_data(asked, f"fg:{ids['mentee']}:yes"))
     await harness.server.settle()
     assert answer["text"] == "This button is no longer valid."  # a doubled press changes nothing
@@ -215,8 +215,7 @@ async def test_forget_asks_explains_closes_tells_and_leaves_no_trace(harness, se
                     "Outcome: Mentee dropped out.\nThe programme's figures keep only anonymous facts about them. Nothing "
                     "else to do."]
     assert (await marc.wait_for_message()).text.startswith(
-        "Hello Marc, your binôme has come to an end: your mentee has left the programme and asked for their data "
-        "to be erased.")
+        "Hello Marc, your binôme has ended. Your mentee has left the programme and asked me to delete their data.")
     clock.advance(hours=2)
     await harness.tick()  # his evaluation: her name is not in it
     assert all("Amina" not in m.text for m in marc.messages[-2:])
@@ -240,7 +239,7 @@ async def test_forget_asks_explains_closes_tells_and_leaves_no_trace(harness, se
         assert again.erased.already and again.binomes_closed == []
         assert len(s.exec(select(AuditLog).where(AuditLog.action == "participant.erased")).all()) == 1
     await amina.send("/mydata")
-    assert (await amina.wait_for_message()).text.startswith("You have not joined a programme through me")
+    assert (await amina.wait_for_message()).text.startswith("You have not joined a programme with me")
 
 
 async def test_in_french_withdrawing_consent_from_mydata_and_the_coordinator_told_in_french(harness, session, clock):
@@ -254,18 +253,18 @@ async def test_in_french_withdrawing_consent_from_mydata_and_the_coordinator_tol
     await marc.send("/mydata")
     summary = await marc.wait_for_message()
     await _documents(marc)
-    await tap(marc, summary, "🗑 Retirer mon consentement")
+    await tap(marc, summary, "🗑 Retirer mon accord")
     asked = await marc.wait_for_message()
-    assert asked.text.splitlines()[0] == "Voulez-vous retirer votre consentement et faire effacer vos données ?"
+    assert asked.text.splitlines()[0] == "Voulez-vous retirer votre accord et effacer vos données ?"
     await tap(marc, asked, "🗑 Oui, effacer mes données")
-    assert asked.text.startswith("C'est fait : vos données ont été effacées et votre binôme est terminé")
+    assert asked.text.startswith("C'est fait : j'ai effacé vos données et votre binôme est terminé")
     claire.skip_to_end()
     amina.skip_to_end()
     await harness.tick()
     assert (await claire.wait_for_message()).text.startswith(
         "🔒 Une personne de votre programme (mentor) a retiré son consentement : j'ai effacé ses données personnelles.")
     assert (await amina.wait_for_message()).text.startswith(
-        "Bonjour Amina, votre binôme est terminé : votre mentor a quitté le programme et demandé l'effacement de ses "
+        "Bonjour Amina, votre binôme est terminé. Votre mentor a quitté le programme et m'a demandé d'effacer ses "
         "données.")
     with session() as s:
         assert s.exec(select(Binome.outcome)).one() == "mentor_withdrew"

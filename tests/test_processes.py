@@ -41,7 +41,7 @@ async def test_a_coordinator_sets_up_a_programme_without_code(harness, session, 
     code, out, err = await binome("program", "create", "MentorYou Bruxelles", "--timezone", "Europe/Brussels",
                                   env=env, cwd=tmp_path)
     assert code == 0, err
-    assert out.startswith("Dispositif «MentorYou Bruxelles» créé (Europe/Brussels, fr, 6 mois, 2 rencontres")
+    assert out.startswith("Programme «MentorYou Bruxelles» créé (Europe/Brussels, fr, 6 mois, 2 rencontres")
 
     code, out, err = await binome("import", str(DATA / "bad_rows.csv"), env=env, cwd=tmp_path)
     assert code == 1
@@ -160,7 +160,7 @@ async def run_and_talk(server, env: dict[str, str], tmp_path: Path) -> None:
         user = server.user(first_name="Eve", language_code="en")
         await user.send("/help")
         reply = await user.wait_for_message(timeout=30)
-        assert "personal link your coordinator sent you" in reply.text
+        assert "open your personal link. Your coordinator sent it to you" in reply.text
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 30)
@@ -191,14 +191,14 @@ async def test_the_readme_start_command_runs_the_demo_without_a_token(tmp_path):
     assert "Pas de TELEGRAM_BOT_TOKEN : lancement de la démonstration" in out
     for seen in ("Bienvenue, Claire. Vous coordonnez", "Bienvenue, Amina !", "Welcome, Marc!",
                  "You are in a binôme with Amina, your mentee.", "Bonne nouvelle : Marc, votre mentor",
-                 "Ce lien a déjà été utilisé", "Pas encore rejoint",
+                 "Quelqu'un a déjà utilisé ce lien", "Pas encore rejoint",
                  "Marc propose une rencontre", "📅 Confirmé : rencontre avec Marc", "📅 Confirmed: meeting with Amina",
                  "⚠️ Amina, your mentee, cannot come to the meeting",
-                 "Ajoutée au plan d'actions", "👋 C'est l'heure du point d'étape, Amina",
+                 "Ajoutée au plan d'actions", "👋 Amina, c'est l'heure du point d'étape",
                  "👋 Check-in time: how is the binôme with Amina going?", "🎉 Amina has done 1 action of the plan",
                  "🔴 Élevée · Demande d'aide · binôme B01", "🙋 Prise en charge par Claire",
                  "Points d'étape — Amina : réponses 1 sur 1",
-                 "🏁 Clôturé le", "Bonjour Amina, votre binôme avec Marc est arrivé à son terme.",
+                 "🏁 Clôturé le", "Bonjour Amina, votre binôme avec Marc est terminé.",
                  "Félicitations pour cette étape : Formation !", "Question 6 sur 6", "Merci, Amina ! 🌟",
                  "Moins de 5 réponses pour l'instant", "🏁 Votre binôme avec Marc s'est terminé le",
                  "Binômes — commencés : 2, en cours à la fin : 1, clôturés : 1.", "chart (photo), report-"):

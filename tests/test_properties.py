@@ -569,7 +569,7 @@ def test_forged_buttons_on_a_message_without_buttons_are_refused_politely():
 def test_an_edited_message_is_not_acted_on():
     """Editing an old message into a command: "I do not take changes … into account", and indeed nothing changes."""
     phones = replay(*onboarding("Amina"), Step("Amina", "text", "bonjour"), Step("Amina", "edit", (1, "/stop")))
-    assert "Je ne tiens pas compte des modifications" in phones["Amina"].messages[-1].text
+    assert "Je ne lis pas les changements" in phones["Amina"].messages[-1].text
 
 
 def test_a_redelivered_edit_is_answered_once():

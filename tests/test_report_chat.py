@@ -61,7 +61,7 @@ async def test_binomes_pages_filters_and_opens_a_summary(harness, session):
         assert answer["text"] == INVALID, data
     assert table.text == before
     await marc.send("/binomes")
-    assert (await marc.wait_for_message()).text == "This command is for coordinators. /help shows yours."
+    assert (await marc.wait_for_message()).text == "This command is for coordinators. To see your commands, send /help."
     answer = await marc.callback_answer(await marc.press_data(marc.messages[-1], "bt:0:all"))
     assert answer["text"] == INVALID
     await claire.send("some words")  # text where buttons were expected: the polite fallback, nothing else

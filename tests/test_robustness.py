@@ -31,11 +31,11 @@ async def test_edited_messages_voice_and_documents_get_an_answer(harness, sessio
     sent = await amina.send("je serai là jeudi")
     await amina.wait_for_message()
     await amina.edit(sent["message_id"], "je ne serai pas là jeudi")
-    assert "envoyez plutôt un nouveau message" in (await amina.wait_for_message()).text
+    assert "Envoyez plutôt un nouveau message" in (await amina.wait_for_message()).text
     await amina.send_voice()
-    assert "que du texte et des boutons" in (await amina.wait_for_message()).text
+    assert "seulement le texte et les boutons" in (await amina.wait_for_message()).text
     await amina.send_document("cv.pdf", b"%PDF-1.4")
-    assert "que du texte et des boutons" in (await amina.wait_for_message()).text
+    assert "seulement le texte et les boutons" in (await amina.wait_for_message()).text
 
 
 async def test_a_telegram_error_while_answering_ends_in_an_apology_and_clean_logs(harness, session, clock, caplog):
@@ -46,7 +46,7 @@ async def test_a_telegram_error_while_answering_ends_in_an_apology_and_clean_log
     harness.server.inject_fault("500", method="sendMessage", times=1)
     await zoe.send("/help mon secret 0612345678")
     apology = await zoe.wait_for_message()
-    assert apology.text == "Désolé, un problème est survenu de mon côté. Réessayez dans un instant."
+    assert apology.text == "Désolé, j'ai eu un problème. Réessayez dans un instant."
     assert "error while handling update" in caplog.text
     for personal in ("Zoé", "Lefèvre", "secret", "0612345678", harness.server.token):
         assert personal not in caplog.text
@@ -100,14 +100,14 @@ async def test_commands_with_unexpected_arguments(harness, session, clock):
     await amina.send(f"/start {token} extra words")
     assert (await amina.wait_for_message()).text.startswith("Bonjour Amina !")
     await amina.send("/stop now please")
-    assert "ouvrez le lien personnel" in (await amina.wait_for_message()).text  # not joined yet: how to join
+    assert "ouvrez votre lien personnel" in (await amina.wait_for_message()).text  # not joined yet: how to join
 
 
 # ---------------------------------------------------------------- forged buttons, failing handlers (issue 10)
 
 HUGE = "9" * 25  # no column holds it: OverflowError on SQLite, a numeric-range error on PostgreSQL
 INVALID = "This button is no longer valid."
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+APOLOGY = "Sorry, I had a problem. Please try again in a moment."
 
 
 def english_people(harness, session, clock):

@@ -65,8 +65,8 @@ async def test_in_french_two_rounds_side_by_side_with_the_change_and_counts_for_
     clock.set(START + timedelta(days=7))  # Monday 14, 10:00
     await harness.tick()
     question = _question(amina)
-    assert question.text == ("📝 Autoévaluation n° 1 (0 sur 6) : où en êtes-vous ?\n\n"
-                             "Relation · Accueillir un enfant et sa famille")
+    assert question.text == ("📝 Autoévaluation numéro 1. Fait : 0 sur 6. Où en êtes-vous ?\n\nRelation · Accueillir "
+                             "un enfant et sa famille")
     assert question.button_texts == ["Pas encore", "Avec de l'aide", "En autonomie", "Je pourrais l'enseigner"]
 
     # Forged and foreign presses change nothing; text instead of a button gets the usual answer.
@@ -84,25 +84,25 @@ async def test_in_french_two_rounds_side_by_side_with_the_change_and_counts_for_
         assert answer["text"] == invalid, data
     amina.skip_to_end()
     await amina.send("bien")
-    assert "texte libre" in (await amina.wait_for_message()).text
+    assert "messages écrits" in (await amina.wait_for_message()).text
 
     await _rate(amina, ["Avec de l'aide", "Pas encore", "En autonomie", "Avec de l'aide"])
-    assert question.text == "👍 4 sur 6 : c'est assez pour aujourd'hui. Je vous envoie la suite demain."
+    assert question.text == "👍 Vous avez fait 4 sur 6. C'est assez pour aujourd'hui. Je vous envoie la suite demain."
     again = await amina.callback_answer(await amina.press_data(question, f"se:{evaluation.id}:r:{first}_4"))
     assert again["text"] == "Déjà répondu, merci."  # an old press: the first rating stays
     clock.advance(days=1)
     await harness.tick()
     tomorrow = await _rate(amina, ["En autonomie", "Pas encore"])
-    assert tomorrow.text == ("Merci ! Marc donne maintenant son avis ; ensuite, /progress montre les deux côte à "
-                             "côte.")
+    assert tomorrow.text == ("Merci ! Maintenant, Marc donne son avis. Ensuite, /progress montre les deux avis côte "
+                             "à côte.")
     await harness.tick()
-    assert _question(marc).text.startswith("📝 Votre avis sur la progression d'Amina, autoévaluation n° 1 (0 sur 6)")
+    assert _question(marc).text.startswith("📝 Votre avis sur la progression d'Amina, autoévaluation numéro 1 (0 sur 6)")
     await _rate(marc, ["Avec de l'aide", "Avec de l'aide", "Avec de l'aide", "Avec de l'aide"])
     clock.advance(days=1)
     await harness.tick()
     await _rate(marc, ["En autonomie", "Pas encore"])
     await harness.tick()
-    assert amina.messages[-1].text.startswith("📈 L'autoévaluation n° 1 est complète : /progress montre votre avis "
+    assert amina.messages[-1].text.startswith("📈 L'autoévaluation numéro 1 est complète. Pour voir votre avis "
                                               "et celui de Marc côte à côte")
 
     # Four weeks after the first round opened, the second; Amina moves up on two competences.
@@ -122,7 +122,7 @@ async def test_in_french_two_rounds_side_by_side_with_the_change_and_counts_for_
     await amina.send("/progress")
     text = await amina.wait_for_message()
     lines = text.text.splitlines()
-    at = lines.index("📈 Compétences, autoévaluation n° 2 du 12 octobre (Amina · Marc) :")
+    at = lines.index("📈 Compétences, autoévaluation numéro 2 du 12 octobre (Amina · Marc) :")
     assert lines[at + 1:at + 8] == [
         "• Accueillir un enfant et sa famille: en autonomie ↗️ · en autonomie ↗️",
         "• Transmettre une information à l'équipe: avec de l'aide ↗️ · avec de l'aide =",
@@ -130,7 +130,7 @@ async def test_in_french_two_rounds_side_by_side_with_the_change_and_counts_for_
         "• Respecter les règles d'hygiène: en autonomie ↗️ · avec de l'aide =",
         "• Organiser sa journée: en autonomie = · je pourrais l'enseigner ↗️",
         "• Demander de l'aide quand il le faut: pas encore = · pas encore =",
-        "↗️ en progrès, ↘️ en recul, = comme à l'autoévaluation n° 1."]
+        "↗️ en progrès, ↘️ en recul, = comme à l'autoévaluation numéro 1."]
     chart = await amina.wait_for_message()
     assert chart.kind == "photo" and chart.photo.startswith(b"\x89PNG")
 
@@ -155,12 +155,12 @@ async def test_in_english_one_round_and_the_chart(harness, session, clock):
     clock.set(START + timedelta(days=7))
     await harness.tick()
     question = _question(amina)
-    assert question.text == "📝 Self-evaluation, round 1 (0 of 2 done): where are you?\n\nGreet the customer"
+    assert question.text == "📝 Self-evaluation, round 1. Done: 0 of 2. Where are you now?\n\nGreet the customer"
     await _rate(amina, ["With help", "Not yet"])
-    assert question.text == "Thank you! Now Marc gives their view; then /progress shows both side by side."
+    assert question.text == "Thank you! Now Marc gives their view. Then /progress shows both views side by side."
     await harness.tick()
     view = await _rate(marc, ["On my own", "With help"])
-    assert view.text == "Thank you! /progress shows both views side by side, with the change since last time."
+    assert view.text == "Thank you! To see both views side by side, send /progress. You also see the change since last time."
     marc.skip_to_end()
     await marc.send("/progress")
     lines = (await marc.wait_for_message()).text.splitlines()

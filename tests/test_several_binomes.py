@@ -77,11 +77,11 @@ async def test_marc_joins_once_and_plans_a_meeting_with_lea(harness, session, cl
     assert which.text == "With which binôme?"
     assert which.button_texts == ["Amina · P1", "Léa · P2"]
     await tap(marc, which, "Léa · P2")
-    assert which.text == "When shall we meet? Choose a day:"
+    assert which.text == "When do you want to meet? Choose a day:"
     await tap(marc, which, "Thu, Sep 10")
     await tap(marc, which, "17:00")
     await tap(marc, which, "Marc")
-    assert which.text.endswith("Shall I send it to Léa?")
+    assert which.text.endswith("Can I send it to Léa?")
     await tap(marc, which, "Send")
     assert which.text.startswith("Sent to Léa")
     await harness.tick()
@@ -98,7 +98,7 @@ async def test_marc_joins_once_and_plans_a_meeting_with_lea(harness, session, cl
     await marc.send("/meeting")
     which = await marc.wait_for_message()
     await tap(marc, which, "Amina · P1")
-    assert which.text == "When shall we meet? Choose a day:"
+    assert which.text == "When do you want to meet? Choose a day:"
     await marc.send("/meeting")
     which = await marc.wait_for_message()
     await tap(marc, which, "Léa · P2")
@@ -117,7 +117,7 @@ async def test_which_binome_buttons_are_checked(harness, session, clock):
         assert s.exec(select(Meeting)).all() == []
     # Amina has one binôme: no question at all.
     await amina.send("/meeting")
-    assert (await amina.wait_for_message()).text == "When shall we meet? Choose a day:"
+    assert (await amina.wait_for_message()).text == "When do you want to meet? Choose a day:"
 
 
 async def test_plan_asks_which_binome(harness, session, clock):

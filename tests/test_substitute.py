@@ -79,7 +79,7 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     assert menu.button_texts[1] == "1 semaine (retour le lun. 21 sept.)"
     await marc.send("la semaine prochaine")  # text where a button is expected: the usual polite answer
     polite = await marc.wait_for_message()
-    assert "texte libre" in polite.text
+    assert "messages écrits" in polite.text
     await tap(marc, menu, "1 semaine")
     assert menu.text.splitlines() == [
         "🌴 C'est noté : vous n'êtes pas là du lun. 14 sept. au dim. 20 sept. (retour le lun. 21 sept.) ; pas de "
@@ -96,8 +96,8 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
         2026, 9, 17, 15, 0, tzinfo=timezone.utc)
     assert _texts(sophie)[-1].startswith("📅 Confirmé : rencontre avec Amina jeudi 17 septembre à 17:00")
     assert _texts(amina)[-1] == (
-        "Bonjour Amina, votre tuteur Marc n'est pas là du lun. 14 sept. au dim. 20 sept. (retour le lun. 21 "
-        "sept.). En attendant, adressez-vous à Sophie, qui assure la suppléance. /meeting et /absent arrivent à "
+        "Bonjour Amina, votre tuteur Marc n'est pas là du lun. 14 sept. au dim. 20 sept.. Marc revient le lun. 21 "
+        "sept.. Pendant ce temps, Sophie remplace Marc : vous pouvez parler à Sophie. /meeting et /absent vont à "
         "Sophie.")
     assert not _texts(claire)  # covered: nothing for the coordinator
     with session() as s:
@@ -150,7 +150,7 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     answer = await marc.callback_answer(await marc.press_data(shown, "aw:0:back"))  # a doubled press
     assert answer["text"] == "Aucune absence en cours : rien n'a été modifié."
     await harness.tick()
-    assert _texts(amina)[-1] == "Bonne nouvelle, Amina : votre tuteur Marc est de retour. /meeting arrive de nouveau à Marc."
+    assert _texts(amina)[-1] == "Bonne nouvelle, Amina : votre tuteur Marc est de retour. /meeting va de nouveau à Marc."
     assert _texts(sophie)[-1] == ("Bonjour Sophie, Marc est de retour : la suppléance auprès d'Amina s'arrête. "
                                   "Merci !")
     with session() as s:
@@ -214,15 +214,15 @@ async def test_in_english_without_a_substitute_the_coordinator_is_told_the_binom
     await harness.tick()
     assert _texts(claire)[-1] == ("⚠️ Binôme B01 has no substitute from Tue, Sep 8 to Mon, Sep 21: Marc (tutor) "
                                   "is away. Name one with `binome binome substitute B01 --mentor-of PAIR`.")
-    assert _texts(amina)[-1] == ("Hello Amina, your tutor Marc is away from Tue, Sep 8 to Mon, Sep 21 (back on "
-                                 "Tue, Sep 22). In the meantime, your coordinator is there for you: /help.")
+    assert _texts(amina)[-1] == ("Hello Amina, your tutor Marc is away from Tue, Sep 8 to Mon, Sep 21. Marc is back "
+                                 "on Tue, Sep 22. Until then, your coordinator is there for you: send /help.")
     with session() as s:  # naming one now: the period under way gets her, and she is told
         substitutes.set_substitute(session=s, binome=s.get(Binome, ids["b01"]), by=None, now=clock.now(),
                                    substitute=s.get(Participant, ids["sophie"]))
     await harness.tick()
     assert _texts(users["sophie"])[-1].startswith("Hello Sophie, Marc is away from Tue, Sep 8 to Mon, Sep 21: you "
                                                   "stand in for them with Amina, their tutee (binôme B01).")
-    assert "turn to Sophie" in _texts(amina)[-1]
+    assert "you can talk to Sophie" in _texts(amina)[-1]
     claire.skip_to_end()
     await claire.send("/binome B01")  # the coordinator's summary: who stands in, the dates, nothing else
     lines = (await claire.wait_for_message()).text.splitlines()
