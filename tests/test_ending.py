@@ -207,7 +207,7 @@ async def test_in_french_a_private_word_never_reaches_the_coordinator(harness, s
     await harness.tick()
     assert marc.messages[-1].text == ("Bonjour Marc, bonne nouvelle : votre binôme avec Amina continue. Il doit "
                                       "maintenant se terminer le 22 octobre 2026. Si vous avez besoin de quelque "
-                                      "chose, envoyez /help.")
+                                      "chose, envoyez /aide.")
     with session() as s:
         assert s.get(Binome, ids["binome"]).planned_end_on == date(2026, 10, 22)
         notices = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "ending_answered")).all()

@@ -113,7 +113,7 @@ async def test_i_cannot_come_warns_the_mentor_at_once_and_cancels_the_reminders(
     await harness.tick()  # within a minute on the clock
     warning = await marc.wait_for_message()
     assert warning.text == ("⚠️ Amina, votre mentoré, ne peut pas venir à la rencontre jeudi 10 septembre à 17:00. "
-                            "Raison : 💼 Entretien d'embauche. Touchez /meeting pour en planifier une autre.")
+                            "Raison : 💼 Entretien d'embauche. Touchez /rencontre pour en planifier une autre.")
     assert warning.button_texts == ["📅 Planifier une autre rencontre"]
     await tap(marc, warning, "Planifier une autre rencontre")  # one tap to reschedule
     assert (await marc.wait_for_message()).text == "Quand voulez-vous vous voir ? Choisissez un jour :"
@@ -292,7 +292,7 @@ async def test_the_mentor_is_nudged_when_the_cadence_says_a_meeting_is_due(harne
     await harness.tick()
     nudge = await marc.wait_for_message()
     assert nudge.text == ("Il est temps de planifier votre prochaine rencontre avec Amina. Le programme en prévoit 2 "
-                          "par mois. Touchez /meeting pour choisir un jour.")
+                          "par mois. Touchez /rencontre pour choisir un jour.")
     await harness.tick()
     assert len(marc.messages) == 1  # once, not at every tick
     assert amina.messages == []
@@ -381,7 +381,7 @@ async def test_a_confirmed_meeting_can_be_moved_or_cancelled_and_the_other_side_
     await harness.tick()
     cancelled, removal = amina.messages[-2:]  # the text, then the file that removes it from the calendar
     assert removal.document is not None
-    assert cancelled.text == "✖ Marc a annulé la rencontre vendredi 11 septembre à 18:00. Pour en planifier une autre, envoyez /meeting."
+    assert cancelled.text == "✖ Marc a annulé la rencontre vendredi 11 septembre à 18:00. Pour en planifier une autre, envoyez /rencontre."
     with session() as s:
         statuses = [m.status for m in s.exec(select(Meeting).order_by(Meeting.id)).all()]
         assert statuses.count(MeetingStatus.CANCELLED) == 2
@@ -508,7 +508,7 @@ async def test_when_the_mentor_cannot_come_the_mentee_is_warned(harness, session
     await harness.tick()
     warning = await amina.wait_for_message()
     assert warning.text == ("⚠️ Marc, votre mentor, ne peut pas venir à la rencontre jeudi 10 septembre à 17:00. "
-                            "Raison : 👪 Famille. Touchez /meeting pour en planifier une autre.")
+                            "Raison : 👪 Famille. Touchez /rencontre pour en planifier une autre.")
     with session() as s:
         assert s.exec(select(Meeting)).one().status == MeetingStatus.MENTOR_ABSENT
         assert s.exec(select(Absence)).one().participant_id == mentor.id

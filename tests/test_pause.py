@@ -139,7 +139,7 @@ async def test_in_french_paused_with_no_date_and_resumed_by_the_coordinator(harn
     assert marc.messages[-1].text == (
         "Bonjour Marc, votre binôme avec Amina est en pause pour le moment. Vous ne recevez pas de point d'étape "
         "pendant ce temps. Votre coordinateur vous dira quand il reprend. Si vous avez besoin de quelque chose, vous "
-        "pouvez toujours envoyer /help. Vous pouvez aussi prévoir une rencontre ensemble avec /meeting, si vous le "
+        "pouvez toujours envoyer /aide. Vous pouvez aussi prévoir une rencontre ensemble avec /rencontre, si vous le "
         "voulez tous les deux.")
     assert amina.messages[-1].text.startswith("Bonjour Amina, votre binôme avec Marc est en pause pour le moment")
     clock.advance(days=3)
@@ -150,7 +150,7 @@ async def test_in_french_paused_with_no_date_and_resumed_by_the_coordinator(harn
     await harness.tick()
     assert _texts_since(marc, marc_start)[0] == ("Bonjour Marc, votre binôme avec Amina reprend. Les points d'étape "
                                                  "recommencent dans les prochains jours. Si vous avez besoin de "
-                                                 "quelque chose, envoyez /help.")
+                                                 "quelque chose, envoyez /aide.")
     assert amina.messages[-1].text.startswith("Bonjour Amina, votre binôme avec Marc reprend")
     with session() as s:
         resumed = s.exec(select(AuditLog).where(AuditLog.action == "binome.resumed")).one()

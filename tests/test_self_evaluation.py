@@ -93,7 +93,7 @@ async def test_in_french_two_rounds_side_by_side_with_the_change_and_counts_for_
     clock.advance(days=1)
     await harness.tick()
     tomorrow = await _rate(amina, ["En autonomie", "Pas encore"])
-    assert tomorrow.text == ("Merci ! Maintenant, Marc donne son avis. Ensuite, /progress montre les deux avis côte "
+    assert tomorrow.text == ("Merci ! Maintenant, Marc donne son avis. Ensuite, /progres montre les deux avis côte "
                              "à côte.")
     await harness.tick()
     assert _question(marc).text.startswith("📝 Votre avis sur la progression d'Amina, autoévaluation numéro 1 (0 sur 6)")

@@ -83,7 +83,7 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     await tap(marc, menu, "1 semaine")
     assert menu.text.splitlines() == [
         "🌴 C'est noté : vous n'êtes pas là du lun. 14 sept. au dim. 20 sept. (retour le lun. 21 sept.) ; pas de "
-        "point d'étape pendant ce temps.", "Sophie vous remplace auprès d'Amina.", "/away permet de le changer."]
+        "point d'étape pendant ce temps.", "Sophie vous remplace auprès d'Amina.", "/conges permet de le changer."]
     marc_seen = len(marc.messages)
     await harness.tick()
     assert _texts(sophie)[-2] == (
@@ -97,7 +97,7 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     assert _texts(sophie)[-1].startswith("📅 Confirmé : rencontre avec Amina jeudi 17 septembre à 17:00")
     assert _texts(amina)[-1] == (
         "Bonjour Amina, votre tuteur Marc n'est pas là du lun. 14 sept. au dim. 20 sept.. Marc revient le lun. 21 "
-        "sept.. Pendant ce temps, Sophie remplace Marc : vous pouvez parler à Sophie. /meeting et /absent vont à "
+        "sept.. Pendant ce temps, Sophie remplace Marc : vous pouvez parler à Sophie. /rencontre et /absent vont à "
         "Sophie.")
     assert not _texts(claire)  # covered: nothing for the coordinator
     with session() as s:
@@ -150,7 +150,7 @@ async def test_in_french_the_substitute_stands_in_for_the_tutor_away_then_hands_
     answer = await marc.callback_answer(await marc.press_data(shown, "aw:0:back"))  # a doubled press
     assert answer["text"] == "Aucune absence en cours : rien n'a été modifié."
     await harness.tick()
-    assert _texts(amina)[-1] == "Bonne nouvelle, Amina : votre tuteur Marc est de retour. /meeting va de nouveau à Marc."
+    assert _texts(amina)[-1] == "Bonne nouvelle, Amina : votre tuteur Marc est de retour. /rencontre va de nouveau à Marc."
     assert _texts(sophie)[-1] == ("Bonjour Sophie, Marc est de retour : la suppléance auprès d'Amina s'arrête. "
                                   "Merci !")
     with session() as s:
@@ -264,7 +264,7 @@ def test_the_cli_names_and_removes_a_substitute(engine, session, database_url, m
     monkeypatch.setenv("DEFAULT_LANGUAGE", "fr")
     assert cli.main(["binome", "substitute", "B01", "--mentor-of", "B02"]) == 0
     assert capsys.readouterr().out.strip() == ("Sophie Dubois est désormais suppléant·e du binôme B01 : il ou elle "
-                                               "prend le relais dès que le mentor signale une absence (/away).")
+                                               "prend le relais dès que le mentor signale une absence (/conges).")
     assert cli.main(["binome", "substitute", "B01", "--mentor-of", "B01"]) == 2
     assert "propre suppléant" in capsys.readouterr().err
     assert cli.main(["binome", "substitute", "B01", "--email", "nobody@example.org"]) == 2
