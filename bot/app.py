@@ -48,11 +48,25 @@ POOL_TIMEOUT = 5.0
 GET_UPDATES_READ_TIMEOUT = 10.0
 
 
+class BinomeApplication(Application):
+    """Each update is handled in one database session (`Services.update_scope`): the gatekeeper's read,
+    the handler and the processed mark share its connection and what it loaded."""
+
+    async def process_update(self, update: object) -> None:
+        services: Services | None = self.bot_data.get("services")
+        if services is None:
+            await super().process_update(update)
+            return
+        with services.update_scope():
+            await super().process_update(update)
+
+
 def build_application(services: Services, *, token: str | None = None, api_url: str | None = None) -> Application:
     settings = services.settings
     api_url = api_url or settings.telegram_api_url
     application = (
         ApplicationBuilder()
+        .application_class(BinomeApplication)
         .token(token or settings.telegram_bot_token)
         .base_url(api_url)
         .base_file_url(file_url_for(api_url))

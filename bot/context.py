@@ -39,10 +39,16 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.tr.gettext(message)
 
 
-def find_person(session: Session, settings: Settings, user: User | None) -> tuple[Participant | None, Translator]:
+_UNREAD = object()
+
+
+def find_person(session: Session, settings: Settings, user: User | None, found=_UNREAD
+                ) -> tuple[Participant | None, Translator]:
     """The participant behind a Telegram account and the translator to speak to them: their language and
-    timezone (else their programme's); for someone unknown, their phone's language if we have it."""
-    found = person_by_telegram(session=session, telegram_user_id=user.id) if user else None
+    timezone (else their programme's); for someone unknown, their phone's language if we have it.
+    `found`: (participant, programme) or None, when the caller has read them already."""
+    if found is _UNREAD:
+        found = person_by_telegram(session=session, telegram_user_id=user.id) if user else None
     if found is not None:
         participant, programme = found
         # No language chosen yet (imported without one, not onboarded): their phone's, if we speak it.

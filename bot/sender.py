@@ -4,8 +4,9 @@ Telegram's limits, and record what happened (the rows and their rules are in `st
 The due rows go in rounds of about one second of Telegram's budget (ROUND), claimed for this worker
 (`outbox.claim_due`) in priority order, so an urgent row queued in the middle of a fan-out goes in the
 next round. A round is read, checked and rendered in one session, in a worker thread (the chat is not
-held up meanwhile); each result is recorded as soon as Telegram answers, with one UPDATE. A row that
-edits an earlier one (`edits_id`) rewrites its message in place (bot/edits.py).
+held up meanwhile); each result is recorded as soon as Telegram answers (bot/sent_marks.py: one UPDATE for
+what was answered during the previous write). A row that edits an earlier one (`edits_id`) rewrites its
+message in place (bot/edits.py).
 
 bot/rate_limit.py keeps the overall rate, serves replies to people first and honours 429 `retry_after`;
 `ChatPacer` keeps one message a second per chat; several chats are served at once to fill the rate.
@@ -32,6 +33,7 @@ from telegram.ext import ExtBot
 from bot import edits
 from bot.i18n import Translator, pick_language, translator
 from bot.replies import TELEGRAM_TEXT_LIMIT, split_text  # noqa: F401 (the one splitting, shared with replies)
+from bot.sent_marks import SentMarks
 from bot.services import Services
 from storage import outbox
 from storage.models import OutboundMessage, Participant, ParticipantStatus, Programme
@@ -87,7 +89,7 @@ async def send_due(services: Services, bot: Bot) -> int:
     whenever the requests in hand fall below CONCURRENCY (a chat paced to one message a second never
     holds the others up); once nothing more is due, what is in hand is finished and one more look
     catches what was queued meanwhile."""
-    recorder = _Recorder(services)
+    recorder = SentMarks(services)
     flow = _Flow(services, bot, recorder)
     background = [asyncio.create_task(recorder.run()), asyncio.create_task(flow.renew())]
     try:
@@ -108,14 +110,14 @@ async def send_due(services: Services, bot: Bot) -> int:
     finally:
         for task in background:
             task.cancel()
-        recorder.flush()
+        await recorder.close()
 
 
 class _Flow:
     """The messages in hand: one queue and one task per chat (its messages in order, paced), at most
     CONCURRENCY requests in flight or waiting for the rate limiter."""
 
-    def __init__(self, services: Services, bot: Bot, recorder: _Recorder) -> None:
+    def __init__(self, services: Services, bot: Bot, recorder: SentMarks) -> None:
         self.services, self.bot, self.recorder = services, bot, recorder
         self.slots = asyncio.Semaphore(CONCURRENCY)
         self.chats: dict[int, deque[_Prepared]] = {}
@@ -186,31 +188,6 @@ class _Flow:
             with self.services.session() as session:
                 outbox.extend_claims(session=session, ids=sorted(self.outstanding), worker=self.services.worker,
                                      until=self.services.now() + CLAIM_LEASE)
-
-
-class _Recorder:
-    """What Telegram accepted, written every FLUSH_EVERY seconds in one statement: a crash in between
-    sends those again (see the module's note on at least once), and the writes cost a fraction."""
-
-    FLUSH_EVERY = 0.05
-
-    def __init__(self, services: Services) -> None:
-        self.services, self.sent = services, []
-
-    def add(self, message_id: int, now: datetime, telegram_message_id: int) -> int:
-        self.sent.append((message_id, now, telegram_message_id))
-        return 1
-
-    def flush(self) -> None:
-        if self.sent:
-            sent, self.sent = self.sent, []
-            with self.services.engine.begin() as connection:
-                outbox.record_sent(connection=connection, sent=sent)
-
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.FLUSH_EVERY)
-            self.flush()
 
 
 @dataclass
@@ -327,7 +304,7 @@ def _close(message: OutboundMessage, now: datetime, reason: str) -> None:
     message.dropped_at, message.error = None, f"file {reason}"[:200]
 
 
-async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime, recorder: _Recorder) -> int:
+async def _send(services: Services, bot: Bot, prepared: _Prepared, now: datetime, recorder: SentMarks) -> int:
     """The text (with its buttons) first, then the file if there is one, as a message of its own: a file
     that cannot go never holds back the text. A file Telegram refuses (400) is left out and the reason
     kept; a file that fails for a while is retried alone, its text already recorded as delivered."""

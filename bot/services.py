@@ -7,6 +7,7 @@ import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +17,17 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.pacing import ChatPacer
 from bot.settings import Settings
-from storage.db import session_scope
+from storage.db import BoundedSession, session_scope
+
+# The session of the update being handled, and the task handling it (see Services.update_scope).
+_UPDATE: ContextVar[tuple[Session, asyncio.Task] | None] = ContextVar("update_session", default=None)
+
+
+def _current_task() -> asyncio.Task | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # a worker thread: no loop running here
+        return None
 
 
 def worker_id() -> str:
@@ -37,8 +48,36 @@ class Services:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on an error. Inside an update
+        (`update_scope`) every block is a unit of work of the update's one session, so the gatekeeper's
+        read, the handler and the processed mark share one session, its connection and what it loaded."""
+        held = _UPDATE.get()
+        if held is not None and held[1] is _current_task():
+            session = held[0]
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return
         with session_scope(self.engine) as session:
             yield session
+
+    @contextmanager
+    def update_scope(self) -> Iterator[Session]:
+        """The session of one update, for the task handling it only: a worker thread or a task started
+        from a handler (they copy the context) opens sessions of its own."""
+        with BoundedSession(self.engine, expire_on_commit=False) as session:
+            token = _UPDATE.set((session, _current_task()))
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                _UPDATE.reset(token)
 
     def now(self):
         return self.clock.now()

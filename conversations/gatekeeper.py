@@ -12,7 +12,7 @@ from bot.context import BotContext, find_person
 from conversations import awaited
 from storage.reachability import participant_back
 from storage.models import ParticipantStatus
-from storage.updates import already_handled, mark_handled
+from storage.updates import arrival, mark_handled
 
 log = logging.getLogger(__name__)
 
@@ -22,16 +22,18 @@ async def load_person(update: Update, context: BotContext) -> None:
     settings = context.services.settings
     user = update.effective_user
     with context.services.session() as session:
-        if already_handled(session=session, update_id=update.update_id):
+        handled, found, awaiting = arrival(session=session, update_id=update.update_id,
+                                           telegram_user_id=user.id if user else None)
+        if handled:
             raise ApplicationHandlerStop  # Telegram re-delivered an update we already handled
-        participant, context.tr = find_person(session, settings, user)
+        participant, context.tr = find_person(session, settings, user, found)
         if participant is not None:
             unreachable = participant.status == ParticipantStatus.UNREACHABLE or participant.unreachable_since
             if unreachable and update.my_chat_member is None:
                 # They wrote to us, so Telegram delivers again.
                 participant_back(session=session, participant=participant, now=context.services.now())
         context.participant = participant
-        if participant is not None and update.message is not None and (update.message.text or "").startswith("/"):
+        if awaiting and update.message is not None and (update.message.text or "").startswith("/"):
             awaited.clear(session=session, participant_id=participant.id)  # a command changes the subject
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:

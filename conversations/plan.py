@@ -74,7 +74,7 @@ async def show_plan(update: Update, context: BotContext) -> None:
         if len(binomes) > 1:
             await which_binome.ask(update, context, session, binomes, "p")
             return
-        text, keyboard = plan_view(context.tr, session, binomes[0], participant, context.services.now())
+        text, keyboard = plan_view(context.tr, session, binomes[0], participant, context.services.now(), several=False)
     await replies.reply(update.effective_message, text, keyboard)
 
 

@@ -76,10 +76,12 @@ def _short(text: str, limit: int = 28) -> str:
 
 
 def plan_view(tr: Translator, session: Session, binome: Binome, participant: Participant, now: datetime,
-               *, include_closed: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+               *, include_closed: bool = False, several: bool | None = None) -> tuple[str, InlineKeyboardMarkup]:
     """For someone in several binômes the plan says whose it is and its buttons carry the binôme
-    (`p:<binome id>:badd`, `…:ba`) instead of `p:0:add`, `p:0:all`."""
-    several = len(active_binomes_of(session=session, participant=participant)) > 1
+    (`p:<binome id>:badd`, `…:ba`) instead of `p:0:add`, `p:0:all`. `several`: whether they are, when the
+    caller has just read their binômes (else read here)."""
+    if several is None:
+        several = len(active_binomes_of(session=session, participant=participant)) > 1
     all_actions = plans.plan_of(session=session, binome_id=binome.id, include_closed=True)
     open_actions = [a for a in all_actions if a.status in plans.OPEN_STATUSES]
     actions = all_actions if include_closed else open_actions

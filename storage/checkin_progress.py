@@ -8,7 +8,7 @@ from datetime import datetime, time
 
 from sqlmodel import Session, col, select
 
-from storage.models import ActionStatus, Binome, CheckIn, CheckInStatus
+from storage.models import ActionStatus, Binome, CheckIn, CheckInStatus, PlanAction, PlanActionChange
 from storage.plans import status_changes_since
 
 
@@ -64,17 +64,36 @@ def since_last(*, session: Session, checkin: CheckIn) -> datetime:
     return datetime.combine(binome.started_on, time(), tzinfo=checkin.due_at.tzinfo)
 
 
+# session.info key: {check-in id: RoundFacts} read set-wise for a round of the outbox (storage/checkin_round.py)
+ROUND_FACTS = "checkin_round_facts"
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    newer_sent: bool  # storage.checkins.newer_sent
+    progress: Progress | None  # progress_since, for the check-ins whose message shows it
+
+
 def progress_since(*, session: Session, checkin: CheckIn) -> Progress:
     """For the mentor's check-in: the binôme's action progress since the last check-in."""
+    known = session.info.get(ROUND_FACTS, {}).get(checkin.id)
+    if known is not None and known.progress is not None:
+        return known.progress
     since = since_last(session=session, checkin=checkin)
     changes = status_changes_since(session=session, binome_id=checkin.binome_id, since=since)
-    done = {action.id: action.title for change, action in changes if change.new == ActionStatus.DONE}
-    moving = {action.id for change, action in changes if change.new == ActionStatus.IN_PROGRESS}
-    blocked = {action.id for change, action in changes if change.new == ActionStatus.BLOCKED}
     binome = session.get(Binome, checkin.binome_id)
     shared = session.exec(
         select(CheckIn).where(CheckIn.participant_id == binome.mentee_id, col(CheckIn.completed_at).is_not(None),
                               CheckIn.completed_at > since)
         .order_by(col(CheckIn.completed_at).desc())
     ).first()
+    return progress_of(changes, shared)
+
+
+def progress_of(changes: list[tuple[PlanActionChange, PlanAction]], shared: CheckIn | None) -> Progress:
+    """The progress from the status changes since the last check-in (oldest first) and the mentee's latest
+    finished check-in since then."""
+    done = {action.id: action.title for change, action in changes if change.new == ActionStatus.DONE}
+    moving = {action.id for change, action in changes if change.new == ActionStatus.IN_PROGRESS}
+    blocked = {action.id for change, action in changes if change.new == ActionStatus.BLOCKED}
     return Progress(list(done.values()), len(moving - done.keys()), len(blocked - done.keys()), shared)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from storage import outbox
+from storage import checkin_round, outbox  # noqa: F401  (checkin_round: their messages read set-wise a round at a time)
 from storage.checkins import (CheckinRefused, Refusal, audit_event, away_pause, first_step, local_day, queue_soon,
                               unanswered)
 from storage.models import (Binome, CheckIn, CheckInAnswer, CheckInStatus, Meeting, MeetingStatus, OutboundMessage,

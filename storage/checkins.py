@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, or_, select
 
 from storage import audit, outbox
+from storage.checkin_progress import ROUND_FACTS
 from storage.models import (Binome, CheckIn, CheckInAnswer, CheckInPause, CheckInStatus, Participant, Programme,
                             Role)
 from storage.options import CheckinOptions, checkin_options
@@ -77,6 +78,9 @@ def own_checkin(*, session: Session, checkin_id: int, participant_id: int) -> Ch
 
 def newer_sent(*, session: Session, checkin: CheckIn) -> bool:
     """Whether a later check-in of the same person (in the same binôme) was sent since this one."""
+    known = session.info.get(ROUND_FACTS, {}).get(checkin.id)
+    if known is not None:
+        return known.newer_sent
     return session.exec(select(CheckIn.id).where(CheckIn.participant_id == checkin.participant_id,
                                                  CheckIn.binome_id == checkin.binome_id,
                                                  col(CheckIn.sent_at).is_not(None),

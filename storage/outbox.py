@@ -40,6 +40,14 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+ROUND_READERS: list[Callable[[Session, list[CheckIn]], None]] = []
+
+
+def before_render(reader: Callable[[Session, list[CheckIn]], None]) -> None:
+    """Register what reads, for a whole round of rows (`load_round`), what their renderers will ask of the
+    check-ins they name, set-wise instead of row by row (storage/checkin_round.py)."""
+    if reader not in ROUND_READERS:
+        ROUND_READERS.append(reader)
 
 
 def declare(kind: str, *, max_delay: timedelta = timedelta(days=1), relevant: Relevance | None = None,
@@ -159,6 +167,8 @@ def load_round(*, session: Session, ids: list[int]) -> tuple[dict[int, OutboundM
                                     | {b.mentor_id for b in binomes} | {b.mentee_id for b in binomes})}
     programmes = {p.id: p for p in load(Programme, {p.programme_id for p in people.values()})}
     session.info["outbox_round"] = checkins + meetings + binomes  # the identity map holds rows weakly
+    for reader in ROUND_READERS:
+        reader(session, checkins)
     return messages, people, programmes
 
 
