@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.pacing import ChatPacer
 from bot.settings import Settings
-from storage.db import BoundedSession, session_scope
+from storage.db import BoundedSession, committed, session_scope
 
 # The session of the update being handled, and the task handling it (see Services.update_scope).
 _UPDATE: ContextVar[tuple[Session, asyncio.Task] | None] = ContextVar("update_session", default=None)
@@ -53,13 +53,8 @@ class Services:
         read, the handler and the processed mark share one session, its connection and what it loaded."""
         held = _UPDATE.get()
         if held is not None and held[1] is _current_task():
-            session = held[0]
-            try:
+            with committed(held[0]) as session:
                 yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
             return
         with session_scope(self.engine) as session:
             yield session
@@ -71,11 +66,8 @@ class Services:
         with BoundedSession(self.engine, expire_on_commit=False) as session:
             token = _UPDATE.set((session, _current_task()))
             try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+                with committed(session):
+                    yield session
             finally:
                 _UPDATE.reset(token)
 

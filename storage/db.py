@@ -79,15 +79,21 @@ class BoundedSession(Session):
 
 
 @contextmanager
+def committed(session: Session) -> Iterator[Session]:
+    """A block of work on this session: committed when it ends, rolled back on an error."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error."""
-    with BoundedSession(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with BoundedSession(engine, expire_on_commit=False) as session, committed(session):
+        yield session
 
 
 def alembic_config(engine: Engine) -> Config:
