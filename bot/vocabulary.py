@@ -28,7 +28,3 @@ def term(tr: Translator, programme: Programme, role: Role | str, gender: str | N
         return tr.pgettext(*_FEMININE[vocabulary][Role(role)])
     return tr.gettext(_TERMS[vocabulary][Role(role)])
 
-
-def role_word(tr: Translator, programme: Programme, person) -> str:
-    """The word for this person's role, in their grammatical gender: "mentorée" for Amina."""
-    return term(tr, programme, person.role, getattr(person, "gender", None))

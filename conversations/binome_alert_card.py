@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup
 from bot import sender
 from bot.i18n import Translator
 from conversations.alert_cards import SIGNAL_NAMES, body, button, card, heading, keyboard, title
+from conversations.buttons import grid
 from storage import alerts as rules
 from storage import signals
 from storage.models import Alert, AlertStatus, Binome, Participant
@@ -43,7 +44,7 @@ def binome_card(tr: Translator, session: Session, binome_id: int, *, which: str 
         rows.append([button(tr("🙋 I'm on it"), waiting[0].id, "ackall")])
     opens = [button(f"{DOT.get(a.severity, '')} {tr(SIGNAL_NAMES.get(a.signal, a.signal))}", a.id, "open")
              for a in alerts]
-    rows += [opens[i:i + 2] for i in range(0, len(opens), 2)]
+    rows += grid(opens, 2)
     rows.append([button(tr("📋 Show the binôme"), alerts[0].id, "show")])
     return text, InlineKeyboardMarkup(rows)
 

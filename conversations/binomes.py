@@ -65,7 +65,7 @@ async def show_binomes(update: Update, context: BotContext) -> None:
     keys = [InlineKeyboardButton(f"{b.label}{marks.get(b.status, '')}", callback_data=f"bs:{b.id}:show")
             for b in open_ones[:LIST_LIMIT]]
     await replies.reply(update.effective_message, "\n".join(lines),
-                        InlineKeyboardMarkup([keys[i:i + 3] for i in range(0, len(keys), 3)]))
+                        InlineKeyboardMarkup(buttons.grid(keys, 3)))
 
 
 async def on_button(update: Update, context: BotContext) -> None:

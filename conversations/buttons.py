@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from telegram import Update
 
@@ -19,6 +20,12 @@ from bot.i18n import N_
 
 ID = r"\d{1,18}"  # every id of ours fits a signed 64-bit integer (storage.db guards session.get too)
 INVALID = N_("This button is no longer valid.")
+T = TypeVar("T")
+
+
+def grid(items: list[T], width: int) -> list[list[T]]:
+    """Buttons in rows of `width`, the last row shorter: how every keyboard lays out a list."""
+    return [items[start:start + width] for start in range(0, len(items), width)]
 
 
 def pattern(prefix: str) -> str:

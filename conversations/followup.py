@@ -72,7 +72,7 @@ def table(tr: Translator, session, coordinator: Participant, which: str, number:
         lines.append(tr("No binôme here."))
     lines += [row_line(tr, row) for row in found]
     keys = [InlineKeyboardButton(row.code, callback_data=f"bs:{row.binome_id}:show") for row in found]
-    rows = [keys[i:i + 5] for i in range(0, len(keys), 5)]
+    rows = buttons.grid(keys, 5)
     filters = [InlineKeyboardButton(("• " if name == which else "") + tr(FILTER_NAMES[name]),
                                     callback_data=f"bt:0:{name}") for name in followup.FILTERS]
     rows += [filters[0:3], filters[3:6]]

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import awaited, which_binome
+from conversations.buttons import grid
 from conversations.fallback import anything_else
 from conversations.formats import SHORT_DAY, long_day
 from conversations.meeting_texts import PLACES, button, place_text, when
@@ -85,12 +86,12 @@ def days_keyboard(tr: Translator, meeting_id: int, now: datetime, timezone: str 
     days = [d for d in days if d != today or open_times(d, timezone or tr.timezone, now)]
     labels = [tr("Today") if d == today else tr.date(d, tr(SHORT_DAY)) for d in days]
     buttons = [button(label, meeting_id, "d", d.strftime("%Y%m%d")) for label, d in zip(labels, days)]
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(grid(buttons, 2))
 
 
 def _times(tr: Translator, meeting_id: int, times: list[str]) -> InlineKeyboardMarkup:
     buttons = [button(t, meeting_id, "t", t.replace(":", "")) for t in times]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows = grid(buttons, 3)
     return InlineKeyboardMarkup(rows + [[button(tr("← Another day"), meeting_id, "back")]])
 
 

@@ -15,6 +15,7 @@ from bot.commands import names
 from bot.context import BotContext
 from bot.i18n import Translator
 from conversations import buttons, which_binome
+from conversations.buttons import grid
 from conversations.formats import SHORT_DAY
 from conversations.meeting_picker import (days_keyboard, on_back, on_day, on_drop, on_place, on_rhythm, on_send,
                                           on_skip, on_time, plan)
@@ -120,7 +121,7 @@ async def _cant(update, context: BotContext, meeting_id: int, participant: Parti
 
 def _reasons(tr: Translator, meeting_id: int) -> InlineKeyboardMarkup:
     buttons = [button(tr(label), meeting_id, "r", reason.value) for reason, label in REASONS.items()]
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(grid(buttons, 2))
 
 
 async def _reason(update, context: BotContext, meeting_id: int, participant: Participant, value: str) -> None:
@@ -253,7 +254,7 @@ async def _coordinator_pick(update, context: BotContext, meeting_id: int, partic
     buttons = [button(context.tr(label), meeting_id, "cr", reason.value) for reason, label in REASONS.items()]
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context._("What is the reason?"), reply_markup=InlineKeyboardMarkup(
-        [buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
+        grid(buttons, 2)))
 
 
 async def _coordinator_reason(update, context: BotContext, meeting_id: int, participant: Participant,

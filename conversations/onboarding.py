@@ -8,6 +8,7 @@ from bot import sender
 from bot.commands import publish_menu_button, publish_menu_for, names
 from bot.context import BotContext
 from conversations import buttons
+from conversations.buttons import grid
 from conversations.fallback import JOIN_HINT
 from bot.i18n import Translator, available_languages, language_name, offered_languages, pick_language, translator
 from bot.vocabulary import term
@@ -175,13 +176,9 @@ async def ask_language(update: Update, context: BotContext, participant: Partici
     ordered = sorted(offered, key=lambda code: code != chosen)
     labels = [("✓ " if code == chosen else "") + language_name(code) for code in ordered]
     buttons = [[InlineKeyboardButton(label, callback_data=f"lang:{code}") for label, code in row]
-               for row in _rows(list(zip(labels, ordered)), 2)]
+               for row in grid(list(zip(labels, ordered)), 2)]
     await context.bot.send_message(update.effective_chat.id, tr("In which language do you want my messages?"),
                                    reply_markup=InlineKeyboardMarkup(buttons))
-
-
-def _rows(items: list, width: int) -> list[list]:
-    return [items[start:start + width] for start in range(0, len(items), width)]
 
 
 async def choose_language(update: Update, context: BotContext) -> None:

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import replies, sender
 from bot.i18n import N_, Translator
 from bot.vocabulary import term
+from conversations.buttons import grid
 from conversations.formats import DAY, LONG_DAY, SHORT_DAY
 from storage import plans
 from storage.models import ActionStatus, Binome, Participant, PlanAction, PlanActionChange, Programme, Role
@@ -52,10 +53,6 @@ DUE_CHOICES = {"1w": N_("In 1 week"), "2w": N_("In 2 weeks"), "1m": N_("In 1 mon
 
 def button(text: str, ref: int, verb: str, value: str | None = None) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=f"p:{ref}:{verb}" + (f":{value}" if value else ""))
-
-
-def _grid(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
 
 
 def category_name(tr: Translator, key: str | None) -> str:
@@ -147,12 +144,12 @@ def title_question(tr: Translator) -> str:
 def category_keyboard(tr: Translator, programme: Programme, action_id: int, verb: str, suffix: str,
                        skip_label: str) -> InlineKeyboardMarkup:
     buttons = [button(tr(CATEGORIES[key]), action_id, verb, key + suffix) for key in categories_for(programme)]
-    return InlineKeyboardMarkup(_grid(buttons) + [[button(skip_label, action_id, verb, "skip" + suffix)]])
+    return InlineKeyboardMarkup(grid(buttons, 2) + [[button(skip_label, action_id, verb, "skip" + suffix)]])
 
 
 def due_keyboard(tr: Translator, action_id: int, verb: str, suffix: str = "") -> InlineKeyboardMarkup:
     buttons = [button(tr(label), action_id, verb, code + suffix) for code, label in DUE_CHOICES.items()]
-    return InlineKeyboardMarkup(_grid(buttons))
+    return InlineKeyboardMarkup(grid(buttons, 2))
 
 
 def detail(tr: Translator, session: Session, action: PlanAction, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
@@ -169,7 +166,7 @@ def detail(tr: Translator, session: Session, action: PlanAction, now: datetime) 
         parts.append(tr("What blocks it: {note}").format(note=action.blocked_note))
     statuses = [button(tr(label), action.id, "s", status.value) for status, label in STATUS_BUTTONS.items()
                 if status != action.status]
-    rows = _grid(statuses) + [
+    rows = grid(statuses, 2) + [
         [button(tr("✏️ Rename"), action.id, "ren"), button(tr("📅 Date"), action.id, "date")],
         [button(tr("🏷 Kind"), action.id, "cat"), button(tr("🕘 History"), action.id, "hist")],
         [button(tr("← The plan"), 0, "list")],

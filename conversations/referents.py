@@ -49,7 +49,7 @@ async def show(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(
         tr.ngettext("You follow {n} binôme; tap it to see its facts:", "You follow {n} binômes; tap one to see its "
                     "facts:", len(mine)).format(n=len(mine)),
-        reply_markup=InlineKeyboardMarkup([keys[i:i + 3] for i in range(0, len(keys), 3)]))
+        reply_markup=InlineKeyboardMarkup(buttons.grid(keys, 3)))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
